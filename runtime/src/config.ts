@@ -1,0 +1,173 @@
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { basename, resolve } from "node:path";
+import type { z } from "zod";
+import { parseArgs } from "./args.js";
+
+/** The keys every Telestion service receives (seed: "Configuration"). */
+export interface BaseConfig {
+  NATS_URL: string;
+  /** Empty or absent: connect without authentication. */
+  NATS_USER?: string;
+  NATS_PASSWORD?: string;
+  SERVICE_NAME: string;
+  DATA_DIR: string;
+  SERVICE_ID?: string;
+}
+
+/** Every merged key, the base keys typed, plus what a service's own schema adds. */
+export type Config<Extra = unknown> = BaseConfig & Extra & Record<string, unknown>;
+
+export interface ConfigSources {
+  argv?: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Also enabled by `--dev` on the command line. */
+  dev?: boolean;
+  /** When false, the NATS keys are not required. */
+  nats?: boolean;
+  /** For `--dev`'s default SERVICE_NAME and for relative paths. */
+  cwd?: string;
+}
+
+export interface ResolvedConfig<Extra = unknown> {
+  config: Config<Extra>;
+  serviceName: string;
+  serviceId: string;
+  /** Absolute DATA_DIR. */
+  dataDir: string;
+  dev: boolean;
+}
+
+/** A configuration problem the operator must fix; its message is one line. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const NATS_KEYS = ["NATS_URL", "NATS_USER", "NATS_PASSWORD"] as const;
+const SERVICE_KEYS = ["SERVICE_NAME", "DATA_DIR"] as const;
+
+/**
+ * Merges the sources, lowest precedence first: `--dev` defaults < CONFIG_FILE[CONFIG_KEY]
+ * < environment < command-line arguments; then checks the required keys and the service's schema.
+ */
+export function resolveConfig<Extra = unknown>(
+  sources: ConfigSources = {},
+  schema?: z.ZodType<Extra>,
+): ResolvedConfig<Extra> {
+  const argv = sources.argv ?? process.argv.slice(2);
+  const env = sources.env ?? process.env;
+  const cwd = sources.cwd ?? process.cwd();
+  const args = parseArgs(argv);
+  const dev = sources.dev === true || args["dev"] === true;
+
+  const file = readConfigFile(pick(args, env, "CONFIG_FILE"), pick(args, env, "CONFIG_KEY"), cwd);
+  const merged: Record<string, unknown> = {
+    ...(dev ? devDefaults(cwd) : {}),
+    ...file,
+    ...definedOnly(env),
+    ...args,
+  };
+
+  const needNats = sources.nats !== false;
+  checkRequired(merged, needNats, dev);
+
+  let config = merged as Config<Extra>;
+  if (schema) config = { ...merged, ...parseExtra(schema, merged) } as Config<Extra>;
+
+  const serviceName = config.SERVICE_NAME;
+  const serviceId = stringOr(config.SERVICE_ID) ?? generateServiceId(serviceName);
+  return { config, serviceName, serviceId, dataDir: resolve(cwd, config.DATA_DIR), dev };
+}
+
+/** A unique id per instance: several instances share a SERVICE_NAME, and in containers they share PID 1. */
+export function generateServiceId(serviceName: string): string {
+  return `${serviceName}-${randomBytes(4).toString("hex")}`;
+}
+
+function devDefaults(cwd: string): Record<string, string> {
+  const dir = basename(cwd).replace(/[^A-Za-z0-9_-]+/g, "-") || "service";
+  return { NATS_URL: "localhost:4222", SERVICE_NAME: `dev-${dir}`, DATA_DIR: "./data" };
+}
+
+function pick(args: Record<string, unknown>, env: ConfigSources["env"] & object, key: string): unknown {
+  return args[key] ?? env[key];
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function readConfigFile(file: unknown, key: unknown, cwd: string): Record<string, unknown> {
+  if (file === undefined) {
+    if (key !== undefined) throw new ConfigError("CONFIG_KEY is set but CONFIG_FILE is not: set CONFIG_FILE to a JSON file");
+    return {};
+  }
+  if (typeof file !== "string" || file === "") throw new ConfigError("CONFIG_FILE needs a path to a JSON file");
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read CONFIG_FILE ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`CONFIG_FILE ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isPlainObject(parsed)) throw new ConfigError(`CONFIG_FILE ${path} must contain a JSON object`);
+  if (key === undefined) return parsed;
+  if (typeof key !== "string" || key === "") throw new ConfigError("CONFIG_KEY needs the name of a top-level key in CONFIG_FILE");
+  const section = parsed[key];
+  if (!isPlainObject(section)) {
+    const found = section === undefined ? "no such key" : `a ${Array.isArray(section) ? "array" : typeof section}`;
+    throw new ConfigError(`CONFIG_KEY "${key}" must name an object in CONFIG_FILE ${path} (found ${found})`);
+  }
+  return section;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function checkRequired(merged: Record<string, unknown>, needNats: boolean, dev: boolean): void {
+  const required: string[] = [...(needNats ? ["NATS_URL"] : []), ...SERVICE_KEYS];
+  // The seed requires credentials; --dev runs against a local server without them.
+  const credentials = needNats && !dev ? ["NATS_USER", "NATS_PASSWORD"] : [];
+  const missing = [
+    ...required.filter((key) => merged[key] === undefined || merged[key] === ""),
+    ...credentials.filter((key) => merged[key] === undefined),
+  ];
+  const ordered = [...NATS_KEYS, ...SERVICE_KEYS].filter((key) => missing.includes(key));
+  if (ordered.length > 0) {
+    throw new ConfigError(
+      `missing configuration: ${ordered.join(", ")}. Set ${ordered.length > 1 ? "them" : "it"} in the environment ` +
+        `or as --KEY=value (NATS_USER and NATS_PASSWORD may be empty for no authentication), or start with --dev for local defaults`,
+    );
+  }
+  for (const key of [...NATS_KEYS, ...SERVICE_KEYS, "SERVICE_ID"]) {
+    const value = merged[key];
+    if (value !== undefined && typeof value !== "string") {
+      throw new ConfigError(`${key} must be a string, got ${value === true ? "a flag without a value" : typeof value}`);
+    }
+  }
+  if (/\s/.test(merged["SERVICE_NAME"] as string)) {
+    throw new ConfigError("SERVICE_NAME must not contain whitespace: it names the service's NATS queue group");
+  }
+}
+
+function parseExtra<Extra>(schema: z.ZodType<Extra>, merged: Record<string, unknown>): Extra {
+  const result = schema.safeParse(merged);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(config)"}: ${issue.message}`)
+    .join("; ");
+  throw new ConfigError(`invalid configuration: ${problems}`);
+}

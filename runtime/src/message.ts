@@ -1,0 +1,94 @@
+import type { Msg } from "@nats-io/transport-node";
+import type { z } from "zod";
+import { encodeBody, type Body } from "./encode.js";
+
+/** Thrown by `Message.json()` when a body is not the JSON the handler expects. */
+export class MessageFormatError extends Error {
+  override name = "MessageFormatError";
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/**
+ * A safe view of any message body. Reading never throws for binary input:
+ * `data` is the raw bytes, `text()` decodes leniently (invalid UTF-8 becomes U+FFFD),
+ * and only `json()` throws — a MessageFormatError that the handler wrapper reports and counts.
+ */
+export class Message {
+  #text: string | undefined;
+
+  constructor(private readonly msg: Msg) {}
+
+  get subject(): string {
+    return this.msg.subject;
+  }
+
+  /** The raw body. */
+  get data(): Uint8Array {
+    return this.msg.data;
+  }
+
+  get size(): number {
+    return this.msg.data.byteLength;
+  }
+
+  /** Where a reply goes; undefined for plain published messages. */
+  get replySubject(): string | undefined {
+    return this.msg.reply || undefined;
+  }
+
+  /** The first value of a header, or undefined. */
+  header(name: string): string | undefined {
+    const headers = this.msg.headers;
+    if (!headers?.has(name)) return undefined;
+    return headers.get(name);
+  }
+
+  /** All headers as a plain object (name → values). */
+  get headers(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    const headers = this.msg.headers;
+    if (!headers) return out;
+    for (const key of headers.keys()) out[key] = headers.values(key);
+    return out;
+  }
+
+  /** The body as UTF-8 text; never throws. */
+  text(): string {
+    this.#text ??= decoder.decode(this.msg.data);
+    return this.#text;
+  }
+
+  /**
+   * The body parsed as JSON, optionally validated by a zod schema.
+   * Throws MessageFormatError naming the subject and the problem.
+   */
+  json(): unknown;
+  json<S extends z.ZodType>(schema: S): z.output<S>;
+  json(schema?: z.ZodType): unknown {
+    let value: unknown;
+    try {
+      value = JSON.parse(this.text());
+    } catch (err) {
+      throw new MessageFormatError(`body on "${this.subject}" is not valid JSON (${(err as Error).message})`);
+    }
+    if (!schema) return value;
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.length ? issue.path.join(".") : "(body)"}: ${issue.message}`)
+      .join("; ");
+    throw new MessageFormatError(`body on "${this.subject}" is invalid: ${problems}`);
+  }
+
+  /** Replies (if the sender asked for one) with a body encoded by the usual rules. */
+  respond(body?: Body): boolean {
+    if (!this.msg.reply) return false;
+    return this.msg.respond(encodeBody(body));
+  }
+
+  /** The underlying NATS message, for what this view does not cover. */
+  get raw(): Msg {
+    return this.msg;
+  }
+}

@@ -1,0 +1,43 @@
+import { startService, type Service, type StartOptions } from "./service.js";
+import { onShutdownSignal } from "./shutdown.js";
+import { oneLine } from "./subscribe.js";
+
+/**
+ * What generated services call: starts the service, runs `main`, and stops cleanly on SIGTERM/SIGINT
+ * (exit 0). A startup error is printed on one line (the stack only when DEBUG is set) and exits 1.
+ */
+export async function runService<Extra = unknown>(
+  main: (service: Service<Extra>) => unknown,
+  options: StartOptions<Extra> = {},
+): Promise<Service<Extra>> {
+  let service: Service<Extra>;
+  try {
+    service = await startService(options);
+  } catch (err) {
+    return fail(err);
+  }
+  let stopping = false;
+  onShutdownSignal(async (signal) => {
+    stopping = true;
+    console.error(`[telestion] ${signal}: stopping ${service.serviceId}`);
+    await service.stop();
+  });
+  if (options.nats !== false) {
+    void service.nc.closed().then((err) => {
+      if (!stopping) fail(err ?? new Error("the NATS connection closed"));
+    });
+  }
+  try {
+    await main(service);
+  } catch (err) {
+    await service.stop({ timeoutMs: 1_000 }).catch(() => undefined);
+    return fail(err);
+  }
+  return service;
+}
+
+function fail(err: unknown): never {
+  console.error(`error: ${oneLine(err)}`);
+  if (process.env["DEBUG"] && err instanceof Error && err.stack) console.error(err.stack);
+  process.exit(1);
+}

@@ -1,0 +1,176 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { errors as natsErrors, headers as natsHeaders, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { z } from "zod";
+import { resolveConfig, type Config, type ConfigSources } from "./config.js";
+import { encodeBody, type Body } from "./encode.js";
+import { RecentErrors } from "./errors.js";
+import { serveHealth, type HealthReport } from "./health.js";
+import { logSubject } from "./log.js";
+import { Message } from "./message.js";
+import { connectNats } from "./nats.js";
+import { ERROR_CODE_HEADER, ERROR_HEADER, Handlers, type Handler, type SubscribeOptions } from "./subscribe.js";
+
+export interface StartOptions<Extra = unknown> extends Omit<ConfigSources, "nats"> {
+  /** false: run without a NATS connection (`nc` then throws). Default true. */
+  nats?: boolean;
+  /** A zod schema for the service's own configuration keys. */
+  config?: z.ZodType<Extra>;
+  /** Bound for the first connect, in ms (default 5000). */
+  connectTimeoutMs?: number;
+}
+
+export interface StopOptions {
+  /** How long in-flight handlers may take to finish, in ms (default 10000). */
+  timeoutMs?: number;
+}
+
+export interface PublishOptions {
+  headers?: Record<string, string>;
+}
+
+export interface RequestOptions extends PublishOptions {
+  /** ms to wait for the reply (default 5000). */
+  timeoutMs?: number;
+}
+
+/** The responder answered with an error reply (`Nats-Service-Error` header). */
+export class ServiceError extends Error {
+  override name = "ServiceError";
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A running service: its configuration, its NATS connection, and the standard's helpers on top. */
+export class Service<Extra = unknown> {
+  readonly errors = new RecentErrors();
+  readonly #nc: NatsConnection | undefined;
+  readonly #handlers: Handlers | undefined;
+  readonly #onStop: Array<() => unknown> = [];
+  #serviceDataDir: string | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config<Extra>,
+    readonly serviceName: string,
+    readonly serviceId: string,
+    /** Absolute DATA_DIR, shared between services. */
+    readonly dataDir: string,
+    nc: NatsConnection | undefined,
+  ) {
+    this.#nc = nc;
+    if (nc) {
+      this.#handlers = new Handlers(nc, this.errors, serviceName);
+      serveHealth(nc, () => this.health());
+    }
+  }
+
+  /** The NATS connection; throws when the service was started with `{ nats: false }`. */
+  get nc(): NatsConnection {
+    if (!this.#nc) throw new Error("NATS is disabled for this service (started with { nats: false }): there is no connection");
+    return this.#nc;
+  }
+
+  /** The reference library's name for `nc`. */
+  get messageBus(): NatsConnection {
+    return this.nc;
+  }
+
+  /** This service's own folder, DATA_DIR/SERVICE_NAME, created on first use. */
+  get serviceDataDir(): string {
+    if (this.#serviceDataDir === undefined) {
+      const dir = join(this.dataDir, this.serviceName);
+      mkdirSync(dir, { recursive: true });
+      this.#serviceDataDir = dir;
+    }
+    return this.#serviceDataDir;
+  }
+
+  /** What health requests are answered with. */
+  health(): HealthReport {
+    return { errors: this.errors.recent, service: this.serviceId, name: this.serviceName };
+  }
+
+  /** Handles messages on `subject`, in queue group SERVICE_NAME unless told otherwise. */
+  subscribe(subject: string, handler: Handler, options?: SubscribeOptions): Subscription {
+    return this.#requireHandlers().subscribe(subject, handler, options);
+  }
+
+  /** Answers requests on `subject` with what the handler returns (bytes, text, or JSON). */
+  reply(subject: string, handler: Handler, options?: SubscribeOptions): Subscription {
+    return this.#requireHandlers().reply(subject, handler, options);
+  }
+
+  publish(subject: string, body?: Body, options: PublishOptions = {}): void {
+    this.nc.publish(subject, encodeBody(body), toPublishOptions(options));
+  }
+
+  /** Sends a request and resolves to the reply; rejects with a one-line reason (no responders, timeout, error reply). */
+  async request(subject: string, body?: Body, options: RequestOptions = {}): Promise<Message> {
+    const timeout = options.timeoutMs ?? 5_000;
+    let reply;
+    try {
+      reply = await this.nc.request(subject, encodeBody(body), { timeout, ...toPublishOptions(options) });
+    } catch (err) {
+      if (err instanceof natsErrors.NoRespondersError) throw new Error(`no service answers requests on "${subject}"`, { cause: err });
+      if (err instanceof natsErrors.TimeoutError) throw new Error(`no reply on "${subject}" within ${timeout} ms`, { cause: err });
+      throw err;
+    }
+    const problem = reply.headers?.get(ERROR_HEADER);
+    if (problem) throw new ServiceError(`"${subject}" answered with an error: ${problem}`, reply.headers?.get(ERROR_CODE_HEADER) ?? "");
+    return new Message(reply);
+  }
+
+  /** Logs data: publishes `body` to `__telestion__/log/<category>` for the log sink to write. */
+  log(category: string, body: Body): void {
+    this.nc.publish(logSubject(category), encodeBody(body));
+  }
+
+  /** Runs `fn` during `stop()`, after handlers finished and before NATS is drained (e.g. to flush files). */
+  onStop(fn: () => unknown): void {
+    this.#onStop.push(fn);
+  }
+
+  /**
+   * Stops new work, lets in-flight handlers finish (bounded), runs the onStop hooks,
+   * then drains and closes the NATS connection. Safe to call more than once.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options.timeoutMs ?? 10_000);
+    return this.#stopping;
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
+    const unfinished = (await this.#handlers?.stop(timeoutMs)) ?? 0;
+    if (unfinished > 0) console.error(`[telestion] ${unfinished} handler(s) still running after ${timeoutMs} ms; stopping anyway`);
+    for (const fn of this.#onStop) await fn();
+    if (this.#nc && !this.#nc.isClosed()) await this.#nc.drain().catch(() => this.#nc?.close());
+  }
+
+  #requireHandlers(): Handlers {
+    if (!this.#handlers) void this.nc; // throws the "NATS is disabled" error
+    return this.#handlers!;
+  }
+}
+
+function toPublishOptions(options: PublishOptions): { headers?: ReturnType<typeof natsHeaders> } {
+  if (!options.headers) return {};
+  const h = natsHeaders();
+  for (const [key, value] of Object.entries(options.headers)) h.set(key, value);
+  return { headers: h };
+}
+
+/**
+ * Starts a service: resolves and validates the configuration, connects to NATS (unless `nats: false`)
+ * and answers health requests. Rejects with a descriptive error; never exits the process.
+ */
+export async function startService<Extra = unknown>(options: StartOptions<Extra> = {}): Promise<Service<Extra>> {
+  const useNats = options.nats !== false;
+  const { config, serviceName, serviceId, dataDir } = resolveConfig<Extra>({ ...options, nats: useNats }, options.config);
+  const nc = useNats ? await connectNats(config, { timeoutMs: options.connectTimeoutMs, name: serviceId }) : undefined;
+  return new Service<Extra>(config, serviceName, serviceId, dataDir, nc);
+}
