@@ -1,0 +1,44 @@
+import { headers as natsHeaders, type Msg } from "@nats-io/transport-node";
+import { encodeBody, type Body } from "./encode.js";
+import { Message } from "./message.js";
+
+export interface TestMessageOptions {
+  /** Makes it a request: replies are collected in `replies`. */
+  reply?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestMessage {
+  message: Message;
+  /** The bodies `message.respond()` sent. */
+  replies: Uint8Array[];
+}
+
+/**
+ * A Message built from a subject and a body, without a NATS connection, for unit tests of handlers.
+ * The body is encoded by the same rules as `publish` (bytes as is, strings as UTF-8, else JSON).
+ */
+export function testMessage(subject: string, body?: Body, options: TestMessageOptions = {}): TestMessage {
+  const replies: Uint8Array[] = [];
+  const data = encodeBody(body);
+  let hdrs: Msg["headers"];
+  if (options.headers) {
+    hdrs = natsHeaders();
+    for (const [key, value] of Object.entries(options.headers)) hdrs.set(key, value);
+  }
+  const msg: Msg = {
+    subject,
+    sid: 0,
+    reply: options.reply,
+    data,
+    headers: hdrs,
+    respond(payload) {
+      if (!options.reply) return false;
+      replies.push(payload instanceof Uint8Array ? payload : encodeBody(payload ?? ""));
+      return true;
+    },
+    json: <T>() => JSON.parse(new TextDecoder().decode(data)) as T,
+    string: () => new TextDecoder().decode(data),
+  };
+  return { message: new Message(msg), replies };
+}
