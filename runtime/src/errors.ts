@@ -1,7 +1,7 @@
 /**
  * The recent-errors figure that health replies report. "Recent" means the last
  * RECENT_ERRORS_WINDOW_MS (one minute), counted in one-second buckets so that a
- * flood of errors costs constant memory.
+ * flood of errors costs constant memory; the oldest second drops out whole.
  */
 export const RECENT_ERRORS_WINDOW_MS = 60_000;
 const BUCKET_MS = 1_000;

@@ -70,7 +70,10 @@ export class Message {
     try {
       value = JSON.parse(this.text());
     } catch (err) {
-      throw new MessageFormatError(`body on "${this.subject}" is not valid JSON (${(err as Error).message})`);
+      // V8's message quotes the body; the body may be binary, so keep only the position.
+      const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+      const where = position === undefined ? "" : `, error at position ${position}`;
+      throw new MessageFormatError(`body on "${this.subject}" is not valid JSON (${this.size} bytes${where})`);
     }
     if (!schema) return value;
     const result = schema.safeParse(value);

@@ -116,7 +116,9 @@ export class Service<Extra = unknown> {
     try {
       reply = await this.nc.request(subject, encodeBody(body), { timeout, ...toPublishOptions(options) });
     } catch (err) {
-      if (err instanceof natsErrors.NoRespondersError) throw new Error(`no service answers requests on "${subject}"`, { cause: err });
+      const noResponders =
+        err instanceof natsErrors.NoRespondersError || (err instanceof natsErrors.RequestError && err.isNoResponders());
+      if (noResponders) throw new Error(`no service answers requests on "${subject}"`, { cause: err });
       if (err instanceof natsErrors.TimeoutError) throw new Error(`no reply on "${subject}" within ${timeout} ms`, { cause: err });
       throw err;
     }

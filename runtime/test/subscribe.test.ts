@@ -1,0 +1,177 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { ServiceError, type Message } from "../src/index.js";
+import { useTestBus, waitUntil } from "./helpers/services.js";
+
+const bus = useTestBus();
+
+describe("subscribe: queue groups", () => {
+  it("two instances of one SERVICE_NAME share a subject's messages: together all, each some", async () => {
+    const a = await bus.start("shared-name");
+    const b = await bus.start("shared-name");
+    const client = await bus.start("queue-client");
+    const got = { a: [] as number[], b: [] as number[] };
+    a.subscribe("queue.work", (m) => void got.a.push(m.json() as number));
+    b.subscribe("queue.work", (m) => void got.b.push(m.json() as number));
+    await Promise.all([a.nc.flush(), b.nc.flush()]);
+    for (let i = 0; i < 200; i++) client.publish("queue.work", i);
+    await waitUntil(() => got.a.length + got.b.length === 200);
+    expect([...got.a, ...got.b].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(got.a.length).toBeGreaterThan(0);
+    expect(got.b.length).toBeGreaterThan(0);
+  });
+
+  it("with queue: false every instance gets every message", async () => {
+    const a = await bus.start("fanout-name");
+    const b = await bus.start("fanout-name");
+    const client = await bus.start("fanout-client");
+    let countA = 0;
+    let countB = 0;
+    a.subscribe("fanout.all", () => void countA++, { queue: false });
+    b.subscribe("fanout.all", () => void countB++, { queue: false });
+    await Promise.all([a.nc.flush(), b.nc.flush()]);
+    for (let i = 0; i < 50; i++) client.publish("fanout.all", i);
+    await waitUntil(() => countA === 50 && countB === 50);
+  });
+
+  it("a named queue group is shared across service names", async () => {
+    const a = await bus.start("group-a");
+    const b = await bus.start("group-b");
+    const client = await bus.start("group-client");
+    let total = 0;
+    a.subscribe("group.work", () => void total++, { queue: "workers" });
+    b.subscribe("group.work", () => void total++, { queue: "workers" });
+    await Promise.all([a.nc.flush(), b.nc.flush()]);
+    for (let i = 0; i < 50; i++) client.publish("group.work", i);
+    await waitUntil(() => total === 50);
+    await client.request("__telestion__/health"); // a round trip later, still exactly 50
+    expect(total).toBe(50);
+  });
+});
+
+describe("subscribe: any body, failing handlers", () => {
+  it("survives fuzzed bodies and throwing handlers, counts the errors, keeps serving", async () => {
+    const service = await bus.start("fuzz-target");
+    const client = await bus.start("fuzz-client");
+    const seen: number[] = [];
+    let failures = 0;
+    service.subscribe("fuzz.json", (m) => {
+      const value = m.json() as { n: number }; // throws for anything that is not JSON
+      seen.push(value.n);
+    });
+    service.subscribe("fuzz.async", async (m) => {
+      await Promise.resolve();
+      if (m.size % 2 === 0) {
+        failures++;
+        throw new Error(`even size ${m.size}`);
+      }
+    });
+    service.subscribe("fuzz.weird", () => {
+      throw { not: "an Error" };
+    });
+    await service.nc.flush();
+
+    const bodies = [new Uint8Array(0), new Uint8Array([0xff, 0xfe, 0xfd]), new Uint8Array(randomBytes(1024 * 1024))];
+    for (let i = 0; i < 100; i++) bodies.push(new Uint8Array(randomBytes(i * 7)));
+    for (const body of bodies) {
+      client.publish("fuzz.json", body);
+      client.publish("fuzz.async", body);
+    }
+    client.publish("fuzz.weird", "x");
+    client.publish("fuzz.json", { n: 1 });
+    await waitUntil(() => seen.length === 1);
+
+    const evenBodies = bodies.filter((b) => b.byteLength % 2 === 0).length;
+    const invalidJson = bodies.filter((b) => !isJson(b)).length;
+    await waitUntil(() => failures === evenBodies && service.errors.total === invalidJson + evenBodies + 1);
+
+    const health = await client.request("__telestion__/health", undefined, { timeoutMs: 500 });
+    expect(health.json()).toHaveProperty("service");
+    expect(seen).toEqual([1]);
+  });
+});
+
+describe("reply: request/reply", () => {
+  it("encodes returned values: bytes as is, strings as UTF-8, anything else as JSON, undefined as empty", async () => {
+    const service = await bus.start("reply-encoding");
+    const client = await bus.start("reply-encoding-client");
+    const bytes = new Uint8Array([0, 1, 2, 255]);
+    service.reply("enc.bytes", () => bytes);
+    service.reply("enc.text", () => "grüß dich");
+    service.reply("enc.json", async () => ({ ok: true, list: [1, 2] }));
+    service.reply("enc.none", () => undefined);
+    service.reply("enc.echo", (m: Message) => m.data);
+    await service.nc.flush();
+
+    expect([...(await client.request("enc.bytes")).data]).toEqual([...bytes]);
+    expect((await client.request("enc.text")).text()).toBe("grüß dich");
+    expect((await client.request("enc.json")).json()).toEqual({ ok: true, list: [1, 2] });
+    expect((await client.request("enc.none")).size).toBe(0);
+    const big = new Uint8Array(randomBytes(512 * 1024));
+    expect(Buffer.from((await client.request("enc.echo", big)).data).equals(Buffer.from(big))).toBe(true);
+    expect((await client.request("enc.echo", { a: 1 })).json()).toEqual({ a: 1 });
+  });
+
+  it("answers a failing handler with an error reply, counts it, and keeps serving", async () => {
+    const service = await bus.start("reply-failing");
+    const client = await bus.start("reply-failing-client");
+    service.reply("fail.sync", () => {
+      throw new Error("sync trouble\nwith a second line");
+    });
+    service.reply("fail.async", async () => {
+      throw new TypeError("async trouble");
+    });
+    service.reply("fail.encode", () => ({ big: 10n }));
+    service.reply("fail.json", (m) => m.json());
+    service.reply("fine", () => "still here");
+    await service.nc.flush();
+
+    await expect(client.request("fail.sync")).rejects.toThrow('"fail.sync" answered with an error: sync trouble with a second line');
+    await expect(client.request("fail.async")).rejects.toThrow("TypeError: async trouble");
+    await expect(client.request("fail.encode")).rejects.toThrow(/cannot encode body as JSON/);
+    const err = await client.request("fail.json", new Uint8Array([0xff])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ServiceError);
+    expect((err as ServiceError).code).toBe("500");
+    expect((err as ServiceError).message).toMatch(/MessageFormatError: body on "fail.json" is not valid JSON/);
+    expect((await client.request("fine")).text()).toBe("still here");
+    expect(service.errors.total).toBe(4);
+  });
+
+  it("a plain NATS client sees the error reply as headers and a JSON body", async () => {
+    const service = await bus.start("reply-raw");
+    const client = await bus.start("reply-raw-client");
+    service.reply("raw.fail", () => {
+      throw new Error("nope");
+    });
+    await service.nc.flush();
+    const reply = await client.nc.request("raw.fail", new Uint8Array(0), { timeout: 1_000 });
+    expect(reply.headers?.get("Nats-Service-Error")).toBe("nope");
+    expect(reply.headers?.get("Nats-Service-Error-Code")).toBe("500");
+    expect(reply.json()).toEqual({ error: "nope" });
+  });
+
+  it("explains a request nobody answers, and one that times out", async () => {
+    const service = await bus.start("reply-absent");
+    await expect(service.request("nobody.here")).rejects.toThrow('no service answers requests on "nobody.here"');
+    service.subscribe("silent.here", () => undefined);
+    await service.nc.flush();
+    await expect(service.request("silent.here", "x", { timeoutMs: 200 })).rejects.toThrow('no reply on "silent.here" within 200 ms');
+  });
+
+  it("sends headers with publish and request", async () => {
+    const service = await bus.start("reply-headers");
+    service.reply("headers.echo", (m) => m.header("X-Trace") ?? "none");
+    await service.nc.flush();
+    const reply = await service.request("headers.echo", "", { headers: { "X-Trace": "t-1" } });
+    expect(reply.text()).toBe("t-1");
+  });
+});
+
+function isJson(body: Uint8Array): boolean {
+  try {
+    JSON.parse(new TextDecoder().decode(body));
+    return true;
+  } catch {
+    return false;
+  }
+}
