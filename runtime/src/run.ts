@@ -30,6 +30,7 @@ export async function runService<Extra = unknown>(
   try {
     await main(service);
   } catch (err) {
+    stopping = true;
     await service.stop({ timeoutMs: 1_000 }).catch(() => undefined);
     return fail(err);
   }

@@ -174,5 +174,8 @@ export async function startService<Extra = unknown>(options: StartOptions<Extra>
   const useNats = options.nats !== false;
   const { config, serviceName, serviceId, dataDir } = resolveConfig<Extra>({ ...options, nats: useNats }, options.config);
   const nc = useNats ? await connectNats(config, { timeoutMs: options.connectTimeoutMs, name: serviceId }) : undefined;
-  return new Service<Extra>(config, serviceName, serviceId, dataDir, nc);
+  const service = new Service<Extra>(config, serviceName, serviceId, dataDir, nc);
+  // A round trip, so that a started service already answers health requests.
+  await nc?.flush();
+  return service;
 }

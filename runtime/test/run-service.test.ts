@@ -24,6 +24,12 @@ describe("runService: startup errors", () => {
     expect(child.stderr()).not.toContain("not-the-password");
   });
 
+  it("exits 1 with one line when main throws", async () => {
+    const child = runTs(fixture("failing-main.ts"), bus.env({ SERVICE_NAME: "failing-main" }));
+    expect(await child.exited).toBe(1);
+    expect(child.stderr().trim()).toBe("error: main could not open its device");
+  });
+
   it("prints the stack only when DEBUG is set", async () => {
     const child = runTs(fixture("echo-service.ts"), { ...bus.env({ DEBUG: "1" }), DATA_DIR: undefined });
     expect(await child.exited).toBe(1);
