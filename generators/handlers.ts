@@ -1,0 +1,113 @@
+/**
+ * Names for handler modules, derived from their subjects. The generated project's plopfile.js
+ * (templates/service/project/plopfile.js.hbs) applies the same rules, so a handler added later with
+ * `npm run generate` looks exactly like one generated up front; test/generate.test.ts checks that.
+ */
+export type HandlerKind = "subscribe" | "reply";
+
+export interface HandlerSpec {
+  kind: HandlerKind;
+  subject: string;
+  /** File name stem, also the log category: lower-case letters, digits and single dashes. */
+  slug: string;
+  /** The exported handler function, e.g. `onTelemetryGps` or `answerTimeNow`. */
+  functionName: string;
+  /** The subject as a TypeScript string literal. */
+  subjectLiteral: string;
+  /** A concrete subject the subject matches (wildcards filled in), as a literal, for tests. */
+  exampleSubjectLiteral: string;
+}
+
+const PREFIX: Record<HandlerKind, string> = { subscribe: "on", reply: "answer" };
+
+/** `telemetry.*` → `telemetry-any`: tokens joined by dashes, wildcards named, nothing a file system minds. */
+export function slugOf(subject: string): string {
+  const words = subject
+    .split(".")
+    .map((token) => (token === "*" ? "any" : token === ">" ? "all" : token))
+    .join("-")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  return words.join("-") || "handler";
+}
+
+/** `time-now` + reply → `answerTimeNow`. */
+export function functionNameOf(kind: HandlerKind, slug: string): string {
+  const pascal = slug
+    .split("-")
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join("");
+  return PREFIX[kind] + pascal;
+}
+
+/** Wildcards replaced by a sample token, so a test can build a message the subscription would receive. */
+export function exampleSubjectOf(subject: string): string {
+  return subject
+    .split(".")
+    .map((token) => (token === "*" || token === ">" ? "example" : token))
+    .join(".");
+}
+
+/**
+ * The key two handlers must not share: the slug without dashes. Distinct keys give distinct file
+ * names and distinct function names (`a-b-2` and `a-b2` would both be `onAB2`).
+ */
+export function nameKey(slug: string): string {
+  return slug.replaceAll("-", "");
+}
+
+/** The spec for one handler: the first of `slug`, `slug-2`, `slug-3`, … whose key is not `taken`. */
+export function handlerSpec(kind: HandlerKind, subject: string, taken: ReadonlySet<string>): HandlerSpec {
+  const base = slugOf(subject);
+  let slug = base;
+  for (let n = 2; taken.has(nameKey(slug)); n++) slug = `${base}-${n}`;
+  return {
+    kind,
+    subject,
+    slug,
+    functionName: functionNameOf(kind, slug),
+    subjectLiteral: JSON.stringify(subject),
+    exampleSubjectLiteral: JSON.stringify(exampleSubjectOf(subject)),
+  };
+}
+
+/** Specs for every subscription, then every reply subject, each name unique among all of them. */
+export function handlerSpecs(subscribe: readonly string[], reply: readonly string[]): HandlerSpec[] {
+  const taken = new Set<string>();
+  const wanted = [
+    ...subscribe.map((subject) => ["subscribe", subject] as const),
+    ...reply.map((subject) => ["reply", subject] as const),
+  ];
+  return wanted.map(([kind, subject]) => {
+    const spec = handlerSpec(kind, subject, taken);
+    taken.add(nameKey(spec.slug));
+    return spec;
+  });
+}
+
+/** The statement that registers a handler in src/main.ts. */
+export function registrationLine(spec: HandlerSpec): string {
+  return `service.${spec.kind}(${spec.subjectLiteral}, (message) => ${spec.functionName}(message, service));`;
+}
+
+/** The import of a handler in src/main.ts. */
+export function importLine(spec: HandlerSpec): string {
+  return `import { ${spec.functionName} } from "./handlers/${spec.slug}.js";`;
+}
+
+export const IMPORTS_MARKER = "// plop:imports";
+export const HANDLERS_MARKER = "// plop:handlers";
+
+/**
+ * Inserts `line` above the marker comment, indented like it. Working on the text instead of a
+ * regex replacement keeps `$` in a subject literal from being read as a replacement pattern.
+ */
+export function insertAboveMarker(source: string, marker: string, line: string): string {
+  const lines = source.split("\n");
+  const at = lines.findIndex((text) => text.trimStart().startsWith(marker));
+  if (at < 0) throw new Error(`src/main.ts has no "${marker}" line: add it where new handlers should go`);
+  const indent = /^\s*/.exec(lines[at]!)![0];
+  lines.splice(at, 0, indent + line);
+  return lines.join("\n");
+}

@@ -1,0 +1,149 @@
+import { spawn } from "node:child_process";
+import { isAbsolute, relative } from "node:path";
+import type { Answers } from "./answers.js";
+import { installCommand, runCommand } from "./package-manager.js";
+
+export interface FinishIo {
+  /** Where the user ran the command; the "cd" in the next steps is relative to it. */
+  cwd: string;
+  /** Environment for the package manager and git (PATH, git identity, npm config). */
+  env: NodeJS.ProcessEnv;
+  /** Progress and the next steps (stdout). */
+  log: (text: string) => void;
+  /** Problems (stderr). */
+  warn: (text: string) => void;
+}
+
+export type InstallOutcome = "installed" | "skipped" | "failed";
+export type GitOutcome = "committed" | "no-commit" | "skipped" | "no-git" | "inside-repository" | "failed";
+
+export const COMMIT_MESSAGE = "Initial commit from create-telestion-service";
+
+/**
+ * The steps after generation: install, git, then the next steps. Only a failed install makes the
+ * run fail (the project cannot run without it); git trouble is reported and the project kept.
+ */
+export async function finish(
+  answers: Answers,
+  targetDir: string,
+  io: FinishIo,
+): Promise<{ install: InstallOutcome; git: GitOutcome }> {
+  const cd = cdCommand(answers.directory, targetDir, io.cwd);
+  const install = answers.install ? await installDependencies(answers, targetDir, cd, io) : "skipped";
+  // After the install, so that the first commit includes the lockfile it wrote.
+  const git = answers.git ? await initGit(targetDir, io) : "skipped";
+  io.log(nextSteps(answers, cd, install === "installed"));
+  return { install, git };
+}
+
+/** Installs with the chosen package manager, its progress shown as it happens. */
+export async function installDependencies(
+  answers: Answers,
+  targetDir: string,
+  cd: string | undefined,
+  io: FinishIo,
+): Promise<InstallOutcome> {
+  const command = installCommand(answers.packageManager);
+  io.log(`\nInstalling dependencies: ${command.join(" ")}\n`);
+  // Package managers are .cmd scripts on Windows, which only a shell can start.
+  const result = await run(command, { cwd: targetDir, env: io.env, stdio: "inherit", shell: process.platform === "win32" });
+  if (result.code === 0) return "installed";
+  const retry = [cd, command.join(" ")].filter(Boolean).join(" && ");
+  const why = result.error
+    ? `could not start ${command[0]} (${result.error.message}); install it or choose another with --package-manager`
+    : `exited with code ${result.code ?? result.signal}; see the output above`;
+  io.warn(`error: "${command.join(" ")}" failed: ${why}. The service was generated; to retry, run: ${retry}`);
+  return "failed";
+}
+
+/**
+ * `git init` and a first commit, unless git is missing or the target already belongs to a
+ * repository (checked from the target itself: an outer repository or a `.git` that was already
+ * there both mean the user manages git there). A commit that fails, typically because git has no
+ * user.name/user.email, leaves the repository in place and is reported, not fatal.
+ */
+export async function initGit(targetDir: string, io: FinishIo): Promise<GitOutcome> {
+  const git = (...args: string[]) => run(["git", ...args], { cwd: targetDir, env: io.env, stdio: "pipe", shell: false });
+  if ((await git("--version")).code !== 0) {
+    io.log("git was not found: skipped initialising a repository.");
+    return "no-git";
+  }
+  if ((await git("rev-parse", "--is-inside-work-tree")).code === 0) {
+    io.log("The directory is already inside a git repository: skipped git init.");
+    return "inside-repository";
+  }
+  const init = await git("init");
+  if (init.code !== 0) {
+    io.warn(`warning: git init failed (${firstLine(init.output)}); the service was generated without a repository.`);
+    return "failed";
+  }
+  const commit = await git("add", "-A").then((add) => (add.code === 0 ? git("commit", "-m", COMMIT_MESSAGE) : add));
+  if (commit.code !== 0) {
+    const identity = /tell me who you are|auto-detect|no (email|name) was given|empty ident/i.test(commit.output);
+    io.warn(
+      identity
+        ? 'warning: initialised a git repository but made no commit, because git has no user.name/user.email; set them with git config --global user.name "Your Name" and git config --global user.email "you@example.com", then commit.'
+        : `warning: initialised a git repository but the first commit failed (${firstLine(commit.output)}); commit yourself.`,
+    );
+    return "no-commit";
+  }
+  io.log("Initialised a git repository with a first commit.");
+  return "committed";
+}
+
+/** The closing message: exactly the commands to type next. */
+export function nextSteps(answers: Answers, cd: string | undefined, installed: boolean): string {
+  const commands = [
+    cd,
+    installed ? undefined : installCommand(answers.packageManager).join(" "),
+    runCommand(answers.packageManager, "dev").join(" "),
+  ].filter((command): command is string => command !== undefined);
+  return [
+    `\nDone: ${answers.name} is ready. Next steps:\n`,
+    ...commands.map((command) => `  ${command}`),
+    `\n${runCommand(answers.packageManager, "test").join(" ")} runs its tests; its README.md explains configuration, builds, Docker and adding handlers.`,
+  ].join("\n");
+}
+
+/**
+ * `cd <dir>` into the new project, or undefined when it is the current directory. The directory is
+ * shown as the user gave it: relative paths relative to the cwd, absolute ones absolute.
+ */
+export function cdCommand(directory: string, targetDir: string, cwd: string): string | undefined {
+  const shown = isAbsolute(directory) ? targetDir : relative(cwd, targetDir);
+  return shown === "" ? undefined : `cd ${shellQuote(shown)}`;
+}
+
+/** Quotes a path for POSIX shells when it holds anything beyond plain path characters. */
+export function shellQuote(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** stdout and stderr together, when piped. */
+  output: string;
+  /** Set when the command could not be started at all (e.g. ENOENT). */
+  error?: Error;
+}
+
+/** Runs a command to completion; never rejects. */
+function run(
+  command: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; stdio: "inherit" | "pipe"; shell: boolean },
+): Promise<RunResult> {
+  const [file = "", ...args] = command;
+  return new Promise((resolve) => {
+    const child = spawn(file, args, options);
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", (error) => resolve({ code: null, signal: null, output, error }));
+    child.on("close", (code, signal) => resolve({ code, signal, output }));
+  });
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n").find((line) => line.trim() !== "")?.trim() ?? "no output";
+}

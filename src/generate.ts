@@ -1,0 +1,100 @@
+import { existsSync, lstatSync, readdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, sep } from "node:path";
+import nodePlop from "node-plop";
+import { registerServiceGenerator, type GeneratorInput } from "../generators/service.js";
+import type { Answers } from "./answers.js";
+
+/**
+ * Writes a new service into `targetDir` (absolute) and resolves to the paths written, relative and
+ * sorted. Everything is rendered into a temporary folder beside the target (so moving it is a rename
+ * on one file system) and moved into place only when every action succeeded: on failure nothing is
+ * left behind. Refuses a target that exists and is not empty; a lone `.git` is kept and filled around.
+ */
+export async function generate(answers: Answers, targetDir: string): Promise<string[]> {
+  if (!isAbsolute(targetDir)) throw new Error(`generate() needs an absolute target directory, got "${targetDir}"`);
+  assertUsable(targetDir);
+  const createdParent = await createParents(dirname(targetDir));
+  let staging: string | undefined;
+  try {
+    // mkdir, not mkdtemp: mkdtemp makes the folder 0700, and the rename would keep that mode for the
+    // user's project; mkdir applies the umask like any folder the user makes.
+    staging = join(dirname(targetDir), `.${basename(targetDir)}-${randomBytes(4).toString("hex")}`);
+    await mkdir(staging);
+    await render(answers, staging);
+    const files = listFiles(staging);
+    assertUsable(targetDir); // again: time passed while rendering
+    await moveIntoPlace(staging, targetDir);
+    return files;
+  } catch (err) {
+    if (createdParent) await rm(createdParent, { recursive: true, force: true });
+    throw err;
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Throws unless `dir` is absent, empty, or holds nothing but `.git`. */
+function assertUsable(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!lstatSync(dir).isDirectory()) throw new Error(`${dir} exists and is not a directory`);
+  const entries = readdirSync(dir).filter((name) => name !== ".git");
+  if (entries.length > 0) {
+    throw new Error(`${dir} is not empty (${entries.length} entr${entries.length === 1 ? "y" : "ies"}): choose a new or empty directory`);
+  }
+}
+
+/** Creates `dir` and its missing ancestors; resolves to the topmost one created, to undo on failure. */
+async function createParents(dir: string): Promise<string | undefined> {
+  let topmost: string | undefined;
+  for (let d = dir; !existsSync(d); d = dirname(d)) topmost = d;
+  if (topmost) await mkdir(dir, { recursive: true });
+  return topmost;
+}
+
+async function render(answers: Answers, dest: string): Promise<void> {
+  const plop = await nodePlop(undefined, { destBasePath: dest, force: false });
+  const generator = registerServiceGenerator(plop);
+  const input: GeneratorInput = { answers };
+  const { failures } = await generator.runActions(input);
+  if (failures.length > 0) {
+    const { path, error, message } = failures[0]!;
+    // node-plop's messages name the temporary folder and span lines: one line, relative paths.
+    const reason = String(error || message)
+      .replaceAll(dest + sep, "")
+      .replace(/\s*\n\s*(->\s*)?/g, ": ");
+    throw new Error(`could not generate ${path ? path.replace(/^[/\\]/, "") : "the project"}: ${reason}`);
+  }
+}
+
+/**
+ * A missing target is the staging folder renamed. An existing one (empty, or only `.git`) is kept — it
+ * may be the user's working directory — and the entries move in one by one; if one fails, the ones
+ * already moved are taken out again.
+ */
+async function moveIntoPlace(staging: string, target: string): Promise<void> {
+  if (!existsSync(target)) {
+    await rename(staging, target);
+    return;
+  }
+  const moved: string[] = [];
+  try {
+    for (const name of await readdir(staging)) {
+      await rename(join(staging, name), join(target, name));
+      moved.push(join(target, name));
+    }
+  } catch (err) {
+    await Promise.all(moved.map((path) => rm(path, { recursive: true, force: true })));
+    throw err;
+  }
+}
+
+/** Files under `dir`, relative with `/` separators, sorted. */
+function listFiles(dir: string, prefix = ""): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory() ? listFiles(dir, `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`],
+    )
+    .sort();
+}

@@ -1,0 +1,190 @@
+import { statSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, resolve } from "node:path";
+import validatePackageName from "validate-npm-package-name";
+import type { Answers } from "./answers.js";
+import { UserError } from "./errors.js";
+import { PACKAGE_MANAGERS, isPackageManager } from "./package-manager.js";
+
+/*
+ * Every rule for user input, used by flags and prompts alike. Each check returns undefined when
+ * the value is fine, or one line that names the problem and the fix: prompts show it under the
+ * question, the CLI prints it and exits 1.
+ */
+
+export type SubjectKind = "subscribe" | "reply";
+
+/** Line breaks, tabs and other C0 control characters, and DEL. */
+const hasControl = (text: string) => [...text].some((char) => char.charCodeAt(0) < 0x20 || char === "\u007f");
+const LABEL: Record<SubjectKind, string> = { subscribe: "subscription subject", reply: "reply subject" };
+
+/** npm's rules for new packages; the name is also the service's default SERVICE_NAME. */
+export function nameProblem(name: string): string | undefined {
+  const result = validatePackageName(name);
+  if (result.validForNewPackages) return undefined;
+  const reason = [...(result.errors ?? []), ...(result.warnings ?? [])][0] ?? "not a valid npm package name";
+  const suggestion = toValidPackageName(name);
+  const fix = suggestion && suggestion !== name ? `try "${suggestion}"` : "use lowercase letters, digits and dashes";
+  return `package name "${name}" is invalid (${reason}); ${fix}`;
+}
+
+/** The closest valid package name to `text` (same idea as create-vite's), or "" if none is left. */
+export function toValidPackageName(text: string): string {
+  const candidate = text
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, "-")
+    .replace(/^[._]+/, "")
+    .replace(/[^a-z\d._-]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return validatePackageName(candidate).validForNewPackages ? candidate : "";
+}
+
+/** It lands in package.json and the README, so one line of plain text. */
+export function descriptionProblem(description: string): string | undefined {
+  return hasControl(description)
+    ? "description must be a single line of text; remove line breaks and control characters"
+    : undefined;
+}
+
+/**
+ * NATS subject syntax: dot-separated, non-empty tokens without whitespace. Subscriptions may use
+ * the wildcards `*` (one whole token) and `>` (the whole last token); a reply subject must be
+ * concrete, because a request is sent to one exact subject.
+ */
+export function subjectProblem(subject: string, kind: SubjectKind): string | undefined {
+  const label = LABEL[kind];
+  if (subject === "") return `${label} is empty; give a subject such as "sensors.temperature"`;
+  if (/\s/.test(subject) || hasControl(subject)) {
+    return `${label} "${subject}" contains whitespace or control characters; NATS subjects cannot, so remove them (separate tokens with ".")`;
+  }
+  const tokens = subject.split(".");
+  if (tokens.includes("")) {
+    return `${label} "${subject}" has an empty token (a leading, trailing or doubled "."); separate non-empty tokens with single dots, e.g. "sensors.temperature"`;
+  }
+  for (const [index, token] of tokens.entries()) {
+    if (!token.includes("*") && !token.includes(">")) continue;
+    if (kind === "reply") {
+      return `${label} "${subject}" contains a wildcard; wildcards (* and >) only work for subscriptions, so reply on a concrete subject such as "${concreteExample(tokens)}"`;
+    }
+    if (token !== "*" && token !== ">") {
+      return `${label} "${subject}" uses a wildcard inside the token "${token}"; "*" and ">" must be whole tokens, e.g. "sensors.*"`;
+    }
+    if (token === ">" && index !== tokens.length - 1) {
+      return `${label} "${subject}" has ">" before the end; ">" may only be the last token, e.g. "sensors.>"`;
+    }
+  }
+  return undefined;
+}
+
+/** A concrete version of a wildcard subject, to show in a message. */
+function concreteExample(tokens: string[]): string {
+  return tokens.map((token) => (token.includes("*") || token.includes(">") ? "example" : token)).join(".");
+}
+
+/**
+ * Subjects from repeated flags and/or comma-separated text: "a, b" and ["a", "b"] both mean a and b.
+ * Blank entries are dropped, so `--subscribe ""` means "none".
+ */
+export function splitSubjects(values: string | readonly string[]): string[] {
+  return [values]
+    .flat()
+    .flatMap((value) => value.split(","))
+    .map((subject) => subject.trim())
+    .filter((subject) => subject !== "");
+}
+
+/** Each subject valid, none listed twice (two handlers would claim the same messages). */
+export function subjectListProblem(subjects: readonly string[], kind: SubjectKind): string | undefined {
+  const seen = new Set<string>();
+  for (const subject of subjects) {
+    const problem = subjectProblem(subject, kind);
+    if (problem) return problem;
+    if (seen.has(subject)) return `${LABEL[kind]} "${subject}" is listed twice; list each subject once`;
+    seen.add(subject);
+  }
+  return undefined;
+}
+
+/**
+ * The target must not exist yet or be an empty directory (a lone `.git`, e.g. a freshly cloned
+ * empty repository, counts as empty). We never overwrite or delete anything that is already there.
+ */
+export function directoryProblem(directory: string, cwd: string): string | undefined {
+  if (directory.trim() === "") return 'directory is empty; give a directory such as "my-service"';
+  const target = resolve(cwd, directory);
+  try {
+    if (!statSync(target).isDirectory()) {
+      return `"${directory}" exists and is not a directory; choose a new or empty directory`;
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ENOTDIR") return `"${directory}" has a file where a directory should be in its path; choose another directory`;
+    return `cannot use directory "${directory}" (${code ?? String(error)}); choose another directory`;
+  }
+  const entries = readdirSync(target).filter((entry) => entry !== ".git");
+  if (entries.length === 0) return undefined;
+  const shown = entries.slice(0, 3).join(", ") + (entries.length > 3 ? ` and ${entries.length - 3} more` : "");
+  return `directory "${directory}" is not empty (it contains ${shown}); choose a new or empty directory, nothing is ever overwritten`;
+}
+
+export function packageManagerProblem(value: string): string | undefined {
+  return isPackageManager(value)
+    ? undefined
+    : `unknown package manager "${value}"; use one of ${PACKAGE_MANAGERS.join(", ")}`;
+}
+
+/**
+ * The absolute path a `--runtime` spec points at when it is a local directory or tarball
+ * (`file:…`, `./…`, `../…`, `/…`, `~/…`, or `….tgz`), else undefined (a version range, tag or URL).
+ */
+export function localRuntimePath(spec: string, cwd: string): string | undefined {
+  const path = spec.startsWith("file:") ? spec.slice("file:".length) : spec;
+  const looksLocal =
+    spec.startsWith("file:") ||
+    /^\.\.?([/\\]|$)/.test(path) ||
+    isAbsolute(path) ||
+    path.startsWith("~/") ||
+    (/\.(tgz|tar\.gz|tar)$/.test(path) && !path.includes("://"));
+  if (!looksLocal) return undefined;
+  return path.startsWith("~/") ? resolve(homedir(), path.slice(2)) : resolve(cwd, path);
+}
+
+export function runtimeProblem(spec: string, cwd: string): string | undefined {
+  if (spec.trim() === "") return "--runtime is empty; give a version range such as ^0.1.0, a directory or a tarball";
+  const path = localRuntimePath(spec, cwd);
+  try {
+    if (path !== undefined) statSync(path);
+  } catch {
+    return `--runtime "${spec}" points at ${path}, which does not exist; give an existing directory or tarball, or a version range`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the answers given so far (all of them, once complete), however they were gathered, and
+ * throws a UserError naming the first problem. Run on the flags before any question is asked, so
+ * nobody answers questions only to be told a flag was wrong.
+ */
+export function validateAnswers(answers: Partial<Answers>, cwd: string): void {
+  const { directory, name, description, subscribe, reply, packageManager, runtime } = answers;
+  const problem =
+    (directory === undefined ? undefined : directoryProblem(directory, cwd)) ??
+    (name === undefined ? undefined : nameProblem(name)) ??
+    (description === undefined ? undefined : descriptionProblem(description)) ??
+    (subscribe === undefined ? undefined : subjectListProblem(subscribe, "subscribe")) ??
+    (reply === undefined ? undefined : subjectListProblem(reply, "reply")) ??
+    overlapProblem(subscribe ?? [], reply ?? []) ??
+    (packageManager === undefined ? undefined : packageManagerProblem(packageManager)) ??
+    (runtime === undefined ? undefined : runtimeProblem(runtime, cwd));
+  if (problem) throw new UserError(problem);
+}
+
+/** A subject both subscribed to and replied on would get two handlers fighting over its messages. */
+export function overlapProblem(subscribe: readonly string[], reply: readonly string[]): string | undefined {
+  const both = subscribe.find((subject) => reply.includes(subject));
+  return both === undefined
+    ? undefined
+    : `subject "${both}" is both a subscription and a reply subject; give it to one of --subscribe or --reply`;
+}

@@ -1,0 +1,184 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DockerfileParser, Env, From, Healthcheck, JSONInstruction, ModifiableInstruction, type Instruction } from "dockerfile-ast";
+import { validate } from "dockerfile-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generate } from "../src/generate.js";
+
+/*
+ * Docker cannot run on these machines, so the generated Dockerfile is checked statically: the
+ * dockerfile-utils linter for syntax, plus the rules it is blind to (unknown --from stages,
+ * shell-form ENTRYPOINT, …) asserted here on the dockerfile-ast parse tree.
+ */
+
+interface Stage {
+  from: From;
+  instructions: Instruction[];
+}
+
+/** Everything wrong with `text` as this project's Dockerfile, as one line per problem; [] when it is fine. */
+function dockerfileProblems(text: string): string[] {
+  const problems = validate(text).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+  const dockerfile = DockerfileParser.parse(text);
+  const args = new Map(dockerfile.getInitialARGs().map((arg) => [arg.getProperty()?.getName(), arg.getProperty()?.getValue()]));
+
+  const stages: Stage[] = [];
+  for (const instruction of dockerfile.getInstructions()) {
+    if (instruction instanceof From) stages.push({ from: instruction, instructions: [] });
+    else stages.at(-1)?.instructions.push(instruction);
+  }
+  if (stages.length < 2) problems.push("not multi-stage: build in one stage, run in a slim one");
+
+  const defined = new Set<string>();
+  for (const [index, { from, instructions }] of stages.entries()) {
+    const image = from.getImage() ?? "";
+    const viaArg = /^\$\{?(\w+)\}?$/.exec(image);
+    if (viaArg && !defined.has(image)) {
+      const value = args.get(viaArg[1]);
+      if (!value) problems.push(`FROM ${image}: the build argument ${viaArg[1]} has no default before the first FROM`);
+      else if (!isPinned(value)) problems.push(`FROM ${image}: default ${value} is not a pinned tag`);
+    } else if (!viaArg && !defined.has(image)) {
+      problems.push(`FROM ${image}: the base image should be a build argument (ARG NODE_IMAGE=…) for mirrors`);
+      if (!isPinned(image)) problems.push(`FROM ${image}: not a pinned tag`);
+    }
+    const name = from.getBuildStage();
+    for (const instruction of instructions) {
+      if (!(instruction instanceof ModifiableInstruction)) continue;
+      for (const flag of instruction.getFlags()) {
+        if (flag.getName() === "from" && !defined.has(flag.getValue() ?? "")) {
+          problems.push(`${instruction.getKeyword()} --from=${flag.getValue()}: no such stage before stage ${index + 1}`);
+        }
+      }
+    }
+    if (name) defined.add(name);
+  }
+
+  const final = stages.at(-1);
+  if (!final) return [...problems, "no FROM"];
+  const last = (keyword: string) => final.instructions.filter((i) => i.getKeyword() === keyword).at(-1);
+
+  const entrypoint = last("ENTRYPOINT");
+  if (!entrypoint) problems.push("no ENTRYPOINT in the final stage");
+  else if (!(entrypoint instanceof JSONInstruction) || entrypoint.getOpeningBracket() === null) {
+    problems.push("ENTRYPOINT must be in exec form (a JSON array), so signals reach the service");
+  } else if (!entrypoint.getJSONStrings().some((s) => s.getJSONValue().startsWith("dist/"))) {
+    problems.push("ENTRYPOINT does not run the bundle in dist/");
+  }
+
+  const healthcheck = last("HEALTHCHECK");
+  if (!(healthcheck instanceof Healthcheck) || healthcheck.getSubcommand()?.getValue().toUpperCase() !== "CMD") {
+    problems.push("no HEALTHCHECK CMD in the final stage");
+  }
+
+  const user = last("USER")?.getArguments()[0]?.getValue();
+  if (!user || /^(root|0)(:|$)/.test(user)) problems.push(`the final stage runs as ${user ?? "root (no USER)"}`);
+
+  const env = new Map(
+    final.instructions.filter((i): i is Env => i instanceof Env).flatMap((i) => i.getProperties().map((p) => [p.getName(), p.getValue()])),
+  );
+  const dataDir = env.get("DATA_DIR");
+  const volumes = final.instructions
+    .filter((i) => i.getKeyword() === "VOLUME")
+    .flatMap((i) => (i instanceof JSONInstruction && i.getOpeningBracket() ? i.getJSONStrings().map((s) => s.getJSONValue()) : i.getArguments().map((a) => a.getValue())));
+  if (!dataDir) problems.push("the final stage does not set DATA_DIR");
+  else if (!volumes.includes(dataDir)) problems.push(`DATA_DIR ${dataDir} is not a VOLUME`);
+
+  if (!dockerfile.getInstructions().some((i) => i.getKeyword() === "RUN" && /\bnpm ci\b/.test(i.getArgumentsContent() ?? ""))) {
+    problems.push("dependencies are not installed with npm ci");
+  }
+  if (/NATS_PASSWORD/.test(text)) problems.push("mentions NATS_PASSWORD: credentials must come at run time, never from the image");
+  for (const instruction of dockerfile.getInstructions()) {
+    if (/^(ENV|ARG|LABEL)$/.test(instruction.getKeyword()) && /PASSWORD|SECRET|TOKEN/i.test(instruction.getArgumentsContent() ?? "")) {
+      problems.push(`line ${instruction.getRange().start.line + 1}: a secret in ${instruction.getKeyword()}`);
+    }
+  }
+  return problems;
+}
+
+/** A tag (or digest) that names a release: not missing, not `latest`, with a version number in it. */
+function isPinned(image: string): boolean {
+  if (image.includes("@sha256:")) return true;
+  const tag = /:([^/:]+)$/.exec(image)?.[1];
+  return tag !== undefined && tag !== "latest" && /\d/.test(tag);
+}
+
+describe("the generated Dockerfile", () => {
+  let dir: string;
+  let dockerfile: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "dockerfile-test-"));
+    await generate(
+      {
+        directory: "svc",
+        name: "svc",
+        description: "",
+        subscribe: ["a.b"],
+        reply: ["c.d"],
+        install: false,
+        git: false,
+        packageManager: "npm",
+        runtime: "^0.1.0",
+      },
+      join(dir, "svc"),
+    );
+    dockerfile = readFileSync(join(dir, "svc", "Dockerfile"), "utf8");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("passes the linter and every rule", () => {
+    expect(validate(dockerfile)).toEqual([]);
+    expect(dockerfileProblems(dockerfile)).toEqual([]);
+  });
+
+  it("builds in one stage and runs the bundles, health probe included, in another", () => {
+    const froms = DockerfileParser.parse(dockerfile).getFROMs();
+    expect(froms.map((f) => f.getBuildStage())).toEqual(["build", "runtime"]);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/dist\/ \.\/dist\/$/m);
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    expect(dockerfile).toMatch(/^\s*CMD \["node", "dist\/health\.mjs"\]$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--enable-source-maps", "dist\/main\.mjs"\]$/m);
+  });
+});
+
+describe("the rule checker finds what the linter misses", () => {
+  const good = [
+    "ARG NODE_IMAGE=node:20.20-bookworm-slim",
+    "FROM ${NODE_IMAGE} AS build",
+    "RUN npm ci",
+    "FROM ${NODE_IMAGE} AS runtime",
+    "ENV DATA_DIR=/data",
+    "COPY --from=build /app/dist/ ./dist/",
+    "VOLUME /data",
+    "USER node",
+    'HEALTHCHECK CMD ["node", "dist/health.mjs"]',
+    'ENTRYPOINT ["node", "dist/main.mjs"]',
+  ];
+  const replace = (from: string, to: string) => good.map((line) => (line === from ? to : line)).join("\n");
+
+  it("accepts the minimal good file", () => {
+    expect(dockerfileProblems(good.join("\n"))).toEqual([]);
+  });
+
+  it.each([
+    ["an unknown --from stage", "COPY --from=build /app/dist/ ./dist/", "COPY --from=builder /app/dist/ ./dist/", /no such stage/],
+    ["a shell-form ENTRYPOINT", 'ENTRYPOINT ["node", "dist/main.mjs"]', "ENTRYPOINT node dist/main.mjs", /exec form/],
+    ["no HEALTHCHECK", 'HEALTHCHECK CMD ["node", "dist/health.mjs"]', "", /no HEALTHCHECK/],
+    ["running as root", "USER node", "USER root", /runs as root/],
+    ["no USER", "USER node", "", /runs as root \(no USER\)/],
+    ["an unpinned base image", "ARG NODE_IMAGE=node:20.20-bookworm-slim", "ARG NODE_IMAGE=node:latest", /not a pinned tag/],
+    ["a base image without ARG", "FROM ${NODE_IMAGE} AS runtime", "FROM node:20.20-bookworm-slim AS runtime", /build argument/],
+    ["DATA_DIR not on a volume", "VOLUME /data", "VOLUME /srv", /not a VOLUME/],
+    ["a baked-in password", "ENV DATA_DIR=/data", "ENV DATA_DIR=/data NATS_PASSWORD=hunter2", /NATS_PASSWORD/],
+    ["a password build argument", "RUN npm ci", "ARG NATS_PASSWORD\nRUN npm ci", /NATS_PASSWORD/],
+    ["npm install instead of npm ci", "RUN npm ci", "RUN npm install", /npm ci/],
+    ["an unknown instruction (the linter's part)", "RUN npm ci", "RUN npm ci\nRUNN true", /Unknown instruction/],
+  ])("rejects %s", (_case, from, to, problem) => {
+    expect(dockerfileProblems(replace(from, to))).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
+  });
+
+  it("rejects a single stage", () => {
+    const single = good.filter((line) => !line.includes("AS build") && !line.startsWith("COPY --from")).join("\n");
+    expect(dockerfileProblems(single)).toEqual(expect.arrayContaining([expect.stringMatching(/not multi-stage/)]));
+  });
+});

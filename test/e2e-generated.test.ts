@@ -1,0 +1,305 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNatsServer, type NatsServer } from "../test-support/nats-server.js";
+
+/*
+ * The real thing, as a user would do it: pack the runtime, run the built CLI, install from the
+ * registry, run the generated project's own scripts, then run its bundle and its executable against
+ * a nats-server with user and password. Slow (npm install, a ~100 MB executable): one project is
+ * generated for the whole file.
+ */
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+const FIVE = ["NATS_URL", "NATS_USER", "NATS_PASSWORD", "SERVICE_NAME", "DATA_DIR"] as const;
+const USER = "ground";
+const PASSWORD = `pw-${randomBytes(8).toString("hex")}`;
+const NAME = "e2e-thermal";
+const MINUTE = 60_000;
+
+let work: string;
+let project: string;
+let nats: NatsServer;
+let nc: NatsConnection;
+const children = new Set<ChildProcess>();
+
+interface Result {
+  code: number | string;
+  output: string;
+}
+
+/**
+ * The test runner's environment without the five variables (nothing configures a service by
+ * accident), without npm's and vitest's own variables (the generated project's npm and vitest are
+ * separate runs), and without colours (output is matched).
+ */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if ((FIVE as readonly string[]).includes(key) || /^(npm_|VITEST|FORCE_COLOR$|INIT_CWD$)/i.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, NO_COLOR: "1" };
+}
+
+/** Runs a command to its end; never throws, so a failing step shows its output in the assertion. */
+async function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
+  const child = spawn(command, args, { cwd: options.cwd ?? project, env: options.env ?? baseEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
+  children.delete(child);
+  return { code: code ?? signal ?? "unknown", output };
+}
+
+async function npm(...args: string[]): Promise<Result> {
+  return run("npm", args);
+}
+
+function expectSuccess(result: Result, step: string): void {
+  expect(result.code, `${step} failed:\n${result.output}`).toBe(0);
+}
+
+interface Running {
+  child: ChildProcess;
+  stderr(): string;
+  exited: Promise<number | string>;
+}
+
+/** Starts the service (bundle or executable) with exactly these variables (plus PATH). */
+function startService(command: string[], vars: Record<string, string>): Running {
+  const child = spawn(command[0]!, command.slice(1), { cwd: project, env: { PATH: process.env["PATH"], ...vars }, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let stderr = "";
+  child.stdout!.resume();
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, "exit").then(([code, signal]) => {
+    children.delete(child);
+    return (code ?? signal) as number | string;
+  });
+  return { child, stderr: () => stderr, exited };
+}
+
+function serviceVars(serviceName: string, dataDir = join(work, "data")): Record<string, string> {
+  return { NATS_URL: nats.url, NATS_USER: USER, NATS_PASSWORD: PASSWORD, SERVICE_NAME: serviceName, DATA_DIR: dataDir };
+}
+
+interface Health {
+  errors: number;
+  service: string;
+  name: string;
+}
+
+/** Asks __telestion__/health until the named service answers (every service on the bus answers). */
+async function health(serviceName: string, running?: Running, timeoutMs = 20_000): Promise<Health> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (running && running.child.exitCode !== null) throw new Error(`the service exited: ${running.stderr()}`);
+    const report = await askHealth(serviceName, 500);
+    if (report) return report;
+    await sleep(100);
+  }
+  throw new Error(`${serviceName} did not answer __telestion__/health within ${timeoutMs} ms: ${running?.stderr() ?? ""}`);
+}
+
+/** One health request; resolves to the named service's answer, or undefined after `boundMs`. */
+function askHealth(serviceName: string, boundMs: number): Promise<Health | undefined> {
+  return new Promise((resolve) => {
+    const inbox = `_INBOX.e2e.${randomBytes(6).toString("hex")}`;
+    const timer = setTimeout(() => {
+      sub.unsubscribe();
+      resolve(undefined);
+    }, boundMs);
+    const sub = nc.subscribe(inbox, {
+      callback: (err, msg) => {
+        if (err) return;
+        let report: Health;
+        try {
+          report = msg.json<Health>();
+        } catch {
+          return; // e.g. the server's empty "no responders" status before any service is up
+        }
+        if (report.name !== serviceName) return;
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(report);
+      },
+    });
+    nc.publish("__telestion__/health", new Uint8Array(0), { reply: inbox });
+  });
+}
+
+/** The queue groups of every subscription on `subject`, from nats-server's monitoring endpoint. */
+async function queueGroups(subject: string): Promise<Array<string | undefined>> {
+  const response = await fetch(`${nats.monitorUrl}/subsz?subs=1&limit=1024`);
+  const body = (await response.json()) as { subscriptions_list?: Array<{ subject: string; qgroup?: string }> };
+  return (body.subscriptions_list ?? []).filter((s) => s.subject === subject).map((s) => s.qgroup);
+}
+
+async function stop(running: Running): Promise<number | string> {
+  running.child.kill("SIGTERM");
+  return running.exited;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "e2e-generated-"));
+  project = join(work, NAME);
+
+  // The runtime as it would be published (its prepack builds it), and the CLI as it would be run.
+  const pack = await run("npm", ["pack", "--workspace", "runtime", "--pack-destination", work], { cwd: ROOT });
+  expectSuccess(pack, "npm pack --workspace runtime");
+  const tarball = readdirSync(work).find((file) => file.endsWith(".tgz"));
+  expect(tarball, pack.output).toBeDefined();
+  expectSuccess(await run("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT }), "building the CLI");
+
+  const cli = await run(
+    process.execPath,
+    [join(ROOT, "dist/src/cli.js"), NAME, "--yes", "--no-install", "--no-git", "--runtime", join(work, tarball!),
+      "--subscribe", "sensors.temperature", "--reply", "heater.set"],
+    { cwd: work },
+  );
+  expectSuccess(cli, "create-telestion-service");
+
+  // npm install writes package-lock.json; npm ci then installs from it, as the Dockerfile does.
+  expectSuccess(await npm("install", "--no-audit", "--no-fund"), "npm install");
+  expectSuccess(await npm("ci", "--no-audit", "--no-fund"), "npm ci");
+
+  nats = await startNatsServer({ auth: { user: USER, password: PASSWORD }, monitor: true });
+  nc = await connect({ servers: nats.url, user: USER, pass: PASSWORD });
+}, 15 * MINUTE);
+
+afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await nc?.close();
+  await nats?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("a generated project", () => {
+  it("passes its own typecheck, lint and tests", async () => {
+    expectSuccess(await npm("run", "typecheck"), "npm run typecheck");
+    expectSuccess(await npm("run", "lint"), "npm run lint");
+    const test = await npm("test");
+    expectSuccess(test, "npm test");
+    expect(test.output).toMatch(/Tests\s+\S*\s*\d+ passed/);
+  }, 5 * MINUTE);
+
+  it("builds self-contained bundles and a standalone executable", async () => {
+    expectSuccess(await npm("run", "build"), "npm run build");
+    for (const file of ["main.mjs", "health.mjs", "log-sink.mjs"]) expect(existsSync(join(project, "dist", file)), file).toBe(true);
+    expect(readFileSync(join(project, "dist/main.mjs"), "utf8").split("\n")[0]).toBe("#!/usr/bin/env node");
+    expectSuccess(await npm("run", "build:exe"), "npm run build:exe");
+    const exe = statSync(join(project, "dist", NAME));
+    expect(exe.mode & 0o111).not.toBe(0);
+    expect(exe.size).toBeGreaterThan(10_000_000); // a Node.js binary with the service inside
+  }, 5 * MINUTE);
+});
+
+describe.each([
+  ["the bundle", () => [process.execPath, "dist/main.mjs"]],
+  ["the executable", () => [join(project, "dist", NAME)]],
+])("%s", (_label, command) => {
+  it("answers health, subscribes in queue group SERVICE_NAME, survives malformed bodies, stops on SIGTERM", async () => {
+    const serviceName = `e2e-${randomBytes(3).toString("hex")}`;
+    const service = startService(command(), serviceVars(serviceName));
+    const first = await health(serviceName, service);
+    expect(first).toMatchObject({ errors: 0, name: serviceName });
+    expect(first.service).toMatch(new RegExp(`^${serviceName}-`));
+
+    expect(await queueGroups("sensors.temperature")).toEqual([serviceName]);
+    expect(await queueGroups("heater.set")).toEqual([serviceName]);
+
+    // Malformed input of both kinds the standard names, to the subscription and to the request handler.
+    nc.publish("sensors.temperature", new TextEncoder().encode("{not json"));
+    nc.publish("sensors.temperature", randomBytes(256));
+    nc.publish("sensors.temperature", new TextEncoder().encode(JSON.stringify({ value: "hot" })));
+    const bad = await nc.request("heater.set", randomBytes(64), { timeout: 2_000 });
+    expect(bad.headers?.get("Nats-Service-Error")).toMatch(/heater\.set/);
+    const good = await nc.request("heater.set", new TextEncoder().encode(JSON.stringify({ command: "on" })), { timeout: 2_000 });
+    expect(good.json()).toEqual({ accepted: true, command: "on", args: [] });
+
+    const after = await health(serviceName, service);
+    expect(after.service).toBe(first.service); // the same process, still running
+    expect(after.errors).toBe(4);
+
+    expect(await stop(service)).toBe(0);
+  }, 2 * MINUTE);
+
+  it.each(FIVE)("without %s exits non-zero with one line naming it", async (missing) => {
+    const vars: Record<string, string> = serviceVars(`e2e-missing`);
+    delete vars[missing];
+    const service = startService(command(), vars);
+    const code = await service.exited;
+    expect(code).not.toBe(0);
+    const lines = service.stderr().trimEnd().split("\n");
+    expect(lines, service.stderr()).toHaveLength(1);
+    expect(lines[0]).toContain(missing);
+  }, MINUTE);
+});
+
+describe("the bundled health probe and log sink", () => {
+  it("the probe exits 0 for a running service and 1 for an absent one; the sink writes service.log data", async () => {
+    const serviceName = `e2e-${randomBytes(3).toString("hex")}`;
+    const dataDir = join(work, "sink-data");
+    const service = startService([process.execPath, "dist/main.mjs"], serviceVars(serviceName, dataDir));
+    const sink = startService([process.execPath, "dist/log-sink.mjs"], serviceVars("log-sink", dataDir));
+    await health(serviceName, service);
+    await health("log-sink", sink);
+
+    const probe = (name: string) => run(process.execPath, ["dist/health.mjs"], { env: { PATH: process.env["PATH"], ...serviceVars(name) } });
+    expectSuccess(await probe(serviceName), "the health probe");
+    const absent = await probe("nobody-here");
+    expect(absent.code).toBe(1);
+    expect(absent.output).toMatch(/unhealthy/);
+
+    nc.publish("sensors.temperature", new TextEncoder().encode(JSON.stringify({ value: 21.5, unit: "degC" })));
+    const file = join(dataDir, "logs", "sensors-temperature.log");
+    const deadline = Date.now() + 10_000;
+    while (!(existsSync(file) && readFileSync(file, "utf8").includes("21.5")) && Date.now() < deadline) await sleep(50);
+    expect(readFileSync(file, "utf8")).toContain('"unit":"degC"');
+
+    expect(await stop(service)).toBe(0);
+    expect(await stop(sink)).toBe(0);
+  }, 2 * MINUTE);
+});
+
+describe("npm run generate", () => {
+  it("adds handlers non-interactively; the project still typechecks, lints, passes its tests and answers on the new subject", async () => {
+    expectSuccess(await npm("run", "generate", "--", "reply", "time.now"), "npm run generate -- reply time.now");
+    expectSuccess(await npm("run", "generate", "--", "subscribe", "telemetry.>"), "npm run generate -- subscribe telemetry.>");
+    for (const file of ["src/handlers/time-now.ts", "test/handlers/time-now.test.ts", "src/handlers/telemetry-all.ts", "test/handlers/telemetry-all.test.ts"]) {
+      expect(existsSync(join(project, file)), file).toBe(true);
+    }
+    const main = readFileSync(join(project, "src/main.ts"), "utf8");
+    expect(main).toContain(`service.reply("time.now", (message) => answerTimeNow(message, service));`);
+    expect(main).toContain(`service.subscribe("telemetry.>", (message) => onTelemetryAll(message, service));`);
+
+    const refused = await npm("run", "generate", "--", "reply", "time.*");
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toMatch(/wildcards/);
+
+    expectSuccess(await npm("run", "typecheck"), "npm run typecheck");
+    expectSuccess(await npm("run", "lint"), "npm run lint");
+    const test = await npm("test");
+    expectSuccess(test, "npm test");
+    expect(test.output).toMatch(/time-now\.test\.ts/);
+
+    expectSuccess(await npm("run", "build"), "npm run build");
+    const serviceName = `e2e-${randomBytes(3).toString("hex")}`;
+    const service = startService([process.execPath, "dist/main.mjs"], serviceVars(serviceName));
+    await health(serviceName, service);
+    const reply = await nc.request("time.now", new TextEncoder().encode(JSON.stringify({ command: "sync" })), { timeout: 2_000 });
+    expect(reply.json()).toEqual({ accepted: true, command: "sync", args: [] });
+    expect(await queueGroups("telemetry.>")).toEqual([serviceName]);
+    expect(await stop(service)).toBe(0);
+  }, 5 * MINUTE);
+});

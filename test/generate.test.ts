@@ -1,0 +1,380 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import nodePlop from "node-plop";
+import { parse as parseYaml } from "yaml";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { TEMPLATES_DIR } from "../generators/service.js";
+import { handlerSpecs, insertAboveMarker, slugOf } from "../generators/handlers.js";
+import type { Answers } from "../src/answers.js";
+import { generate } from "../src/generate.js";
+
+const RUNTIME = "file:../telestion-runtime-0.1.0.tgz";
+
+function answers(overrides: Partial<Answers> = {}): Answers {
+  return {
+    directory: "svc",
+    name: "svc",
+    description: "A service",
+    subscribe: [],
+    reply: [],
+    install: false,
+    git: false,
+    packageManager: "npm",
+    runtime: RUNTIME,
+    ...overrides,
+  };
+}
+
+/** Every project has these, whatever its handlers. */
+const PROJECT_FILES = [
+  ".dockerignore",
+  ".env.example",
+  ".gitignore",
+  "Dockerfile",
+  "README.md",
+  "compose.yaml",
+  "eslint.config.js",
+  "nats/nats.conf",
+  "package.json",
+  "plop-templates/reply.test.ts.hbs",
+  "plop-templates/reply.ts.hbs",
+  "plop-templates/subscribe.test.ts.hbs",
+  "plop-templates/subscribe.ts.hbs",
+  "plopfile.js",
+  "scripts/build-exe.mjs",
+  "scripts/build.mjs",
+  "scripts/bundle.mjs",
+  "src/main.ts",
+  "tsconfig.json",
+];
+
+function handlerFiles(...slugs: string[]): string[] {
+  return slugs.flatMap((slug) => [`src/handlers/${slug}.ts`, `test/handlers/${slug}.test.ts`]);
+}
+
+/** All files below `dir`, relative, sorted; read from disk, independent of what generate() reports. */
+function filesOnDisk(dir: string, prefix = ""): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? filesOnDisk(dir, `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`]))
+    .sort();
+}
+
+let root: string;
+const read = (dir: string, file: string) => readFileSync(join(dir, file), "utf8");
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "generate-test-"));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let counter = 0;
+const freshTarget = () => join(root, `case-${++counter}`, "svc");
+
+describe("generate: the files of each option set", () => {
+  it("without handlers: the project files and nothing else", async () => {
+    const target = freshTarget();
+    const files = await generate(answers(), target);
+    expect(files).toEqual([...PROJECT_FILES].sort());
+    expect(filesOnDisk(target)).toEqual(files);
+  });
+
+  it("--subscribe a.b --reply c.d: one module and one test per subject", async () => {
+    const target = freshTarget();
+    const files = await generate(answers({ subscribe: ["a.b"], reply: ["c.d"] }), target);
+    expect(files).toEqual([...PROJECT_FILES, ...handlerFiles("a-b", "c-d")].sort());
+    expect(filesOnDisk(target)).toEqual(files);
+  });
+
+  it("wildcards and colliding names get distinct, file-system-safe names", async () => {
+    const target = freshTarget();
+    const subscribe = ["telemetry.*", "telemetry.>", "a.b", "A.B", "a-b"];
+    const files = await generate(answers({ subscribe, reply: ["a.b"] }), target);
+    expect(files).toEqual(
+      [...PROJECT_FILES, ...handlerFiles("telemetry-any", "telemetry-all", "a-b", "a-b-2", "a-b-3", "a-b-4")].sort(),
+    );
+    const main = read(target, "src/main.ts");
+    expect(main).toContain(`service.subscribe("A.B", (message) => onAB2(message, service));`);
+    expect(main).toContain(`service.reply("a.b", (message) => answerAB4(message, service));`);
+    expect(main).toContain(`import { onTelemetryAll } from "./handlers/telemetry-all.js";`);
+    // A wildcard subscription's test sends to a subject the wildcard matches.
+    expect(read(target, "test/handlers/telemetry-all.test.ts")).toContain(`testMessage("telemetry.example"`);
+  });
+});
+
+describe("generate: key contents", () => {
+  let target: string;
+  const description = `Ground "station" & <telemetry> {{not a template}}`;
+  beforeAll(async () => {
+    target = freshTarget();
+    await generate(
+      answers({ name: "@wuespace/thermal", description, subscribe: ["sensors.temperature"], reply: ["heater.set"] }),
+      target,
+    );
+  });
+
+  it("package.json: name, description verbatim, the runtime spec, scripts, pinned tool majors", () => {
+    const pkg = JSON.parse(read(target, "package.json"));
+    expect(pkg.name).toBe("@wuespace/thermal");
+    expect(pkg.description).toBe(description);
+    expect(pkg.type).toBe("module");
+    expect(pkg.engines).toEqual({ node: ">=20" });
+    expect(pkg.bin).toEqual({ thermal: "dist/main.mjs" });
+    expect(Object.keys(pkg.scripts).sort()).toEqual(["build", "build:exe", "dev", "generate", "lint", "start", "test", "typecheck"]);
+    expect(pkg.scripts.dev).toMatch(/^tsx watch src\/main\.ts --dev$/);
+    expect(pkg.scripts.start).toContain("dist/main.mjs");
+    expect(pkg.scripts.test).toBe("vitest run --passWithNoTests"); // a project without handlers has no tests yet
+    expect(pkg.dependencies).toEqual({ "telestion-runtime": RUNTIME, zod: expect.stringMatching(/^\^4\./) });
+    const dev = pkg.devDependencies;
+    expect(dev.typescript).toMatch(/^~5\.9\./); // typescript-eslint needs TypeScript's JS API (not 7)
+    expect(dev.vitest).toMatch(/^~4\.1\./); // vitest 5 needs Node 22
+    expect(dev["@types/node"]).toMatch(/^\^20\./);
+    expect(dev.eslint).toMatch(/^\^9\./);
+    expect(dev["typescript-eslint"]).toMatch(/^\^8\./);
+    for (const tool of ["esbuild", "tsx", "plop", "postject", "@eslint/js", "globals"]) expect(dev).toHaveProperty([tool]);
+  });
+
+  it("src/main.ts imports and registers each handler above the markers, without top-level await", () => {
+    const main = read(target, "src/main.ts");
+    const lines = main.split("\n");
+    const at = (text: string) => lines.findIndex((line) => line.includes(text));
+    expect(at(`import { onSensorsTemperature } from "./handlers/sensors-temperature.js";`)).toBeLessThan(at("// plop:imports"));
+    expect(at(`import { answerHeaterSet } from "./handlers/heater-set.js";`)).toBeLessThan(at("// plop:imports"));
+    const subscribe = at(`  service.subscribe("sensors.temperature", (message) => onSensorsTemperature(message, service));`);
+    const reply = at(`  service.reply("heater.set", (message) => answerHeaterSet(message, service));`);
+    expect(subscribe).toBeGreaterThan(at("void runService((service) => {"));
+    expect(subscribe).toBeLessThan(reply);
+    expect(reply).toBeLessThan(at("  // plop:handlers"));
+    // Node 20's single executable needs a CommonJS main: no top-level await anywhere in src/.
+    expect(main).not.toMatch(/^(?:export |const |let |void |)await\b/m);
+  });
+
+  it("handler modules validate with zod and log under their own category", () => {
+    const sub = read(target, "src/handlers/sensors-temperature.ts");
+    expect(sub).toContain("export function onSensorsTemperature(message: Message, service: Pick<Service, \"log\">): void");
+    expect(sub).toContain("message.json(Reading)");
+    expect(sub).toContain(`service.log("sensors-temperature", `);
+    const rep = read(target, "src/handlers/heater-set.ts");
+    expect(rep).toContain("export function answerHeaterSet(message: Message, service: Pick<Service, \"log\">)");
+    expect(rep).toContain("message.json(Command)");
+    expect(read(target, "test/handlers/heater-set.test.ts")).toContain(`testMessage("heater.set"`);
+    expect(read(target, "test/handlers/sensors-temperature.test.ts")).toContain(
+      `import { onSensorsTemperature } from "../../src/handlers/sensors-temperature.js";`,
+    );
+  });
+
+  it("every rendered file is free of template syntax; the plop templates are copied verbatim", () => {
+    for (const file of filesOnDisk(target)) {
+      const text = read(target, file);
+      if (file.startsWith("plop-templates/")) {
+        expect(text, file).toBe(readFileSync(join(TEMPLATES_DIR, "handler", file.slice("plop-templates/".length)), "utf8"));
+      } else if (file !== "package.json" && file !== "README.md") {
+        expect(text, file).not.toMatch(/\{\{|\}\}/);
+      }
+    }
+    // The description is user text: it appears as written, not HTML-escaped and not rendered.
+    expect(read(target, "README.md")).toContain(description);
+  });
+
+  it("compose.yaml wires NATS and the service through the five variables, the password from .env", () => {
+    const compose = parseYaml(read(target, "compose.yaml"));
+    const password = "${NATS_PASSWORD:?set NATS_PASSWORD in .env (see .env.example)}";
+    expect(compose.services.nats.environment.NATS_PASSWORD).toBe(password);
+    expect(compose.services.nats.volumes).toContain("./nats/nats.conf:/etc/nats/nats.conf:ro");
+    const env = compose.services.service.environment;
+    expect(Object.keys(env).sort()).toEqual(["DATA_DIR", "NATS_PASSWORD", "NATS_URL", "NATS_USER", "SERVICE_NAME"]);
+    expect(env).toMatchObject({ NATS_URL: "nats://nats:4222", NATS_PASSWORD: password, SERVICE_NAME: "thermal", DATA_DIR: "/data" });
+    expect(compose.services.service.volumes).toEqual(["data:/data"]);
+    expect(compose.services["log-sink"].entrypoint).toContain("dist/log-sink.mjs");
+    // nats.conf takes the credentials from the environment: no literal password anywhere.
+    const natsConf = read(target, "nats/nats.conf");
+    expect(natsConf).toMatch(/user: \$NATS_USER, password: \$NATS_PASSWORD/);
+  });
+
+  it(".env.example lists the five variables without a password; .gitignore keeps .env out", () => {
+    const env = read(target, ".env.example");
+    const keys = [...env.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]);
+    expect(keys.map(([key]) => key).sort()).toEqual(["DATA_DIR", "NATS_PASSWORD", "NATS_URL", "NATS_USER", "SERVICE_NAME"]);
+    expect(Object.fromEntries(keys)).toMatchObject({ NATS_PASSWORD: "", SERVICE_NAME: "thermal" });
+    const ignored = read(target, ".gitignore").split("\n");
+    for (const entry of ["node_modules/", "dist/", ".env", "data/"]) expect(ignored).toContain(entry);
+    expect(read(target, ".dockerignore").split("\n")).toEqual(expect.arrayContaining(["node_modules/", "dist/", ".env"]));
+  });
+
+  it("the README uses the chosen package manager's commands", async () => {
+    expect(read(target, "README.md")).toContain("```sh\nnpm install\nnpm run dev\n```");
+    expect(read(target, "README.md")).toContain("npm run generate -- reply time.now");
+    const pnpm = freshTarget();
+    await generate(answers({ packageManager: "pnpm", install: true }), pnpm);
+    const readme = read(pnpm, "README.md");
+    expect(readme).toContain("```sh\npnpm install\npnpm dev\n```");
+    expect(readme).toContain("pnpm build:exe");
+    expect(readme).toContain("pnpm generate reply time.now");
+    expect(readme).not.toContain("npm run");
+  });
+});
+
+describe("the project's plopfile adds handlers exactly as the generator does", () => {
+  it("a project generated without handlers plus `generate` equals one generated with them", async () => {
+    const withHandlers = freshTarget();
+    await generate(answers({ subscribe: ["a.b", "telemetry.>"], reply: ["c.d", "a.b"] }), withHandlers);
+    const grown = freshTarget();
+    await generate(answers(), grown);
+
+    const plop = await nodePlop(join(grown, "plopfile.js"));
+    const handler = plop.getGenerator("handler");
+    for (const [kind, subject] of [["subscribe", "a.b"], ["subscribe", "telemetry.>"], ["reply", "c.d"], ["reply", "a.b"]]) {
+      const { failures } = await handler.runActions({ kind, subject });
+      expect(failures).toEqual([]);
+    }
+    expect(filesOnDisk(grown)).toEqual(filesOnDisk(withHandlers));
+    for (const file of filesOnDisk(withHandlers)) expect(read(grown, file), file).toBe(read(withHandlers, file));
+  });
+
+  it("validates subjects like the generator: wildcards only for subscriptions", async () => {
+    const target = freshTarget();
+    await generate(answers(), target);
+    const plop = await nodePlop(join(target, "plopfile.js"));
+    const prompts = plop.getGenerator("handler").prompts as Array<{ name: string; validate?: (v: string, a: object) => unknown }>;
+    const validate = prompts.find((p) => p.name === "subject")!.validate!;
+    expect(validate("telemetry.*", { kind: "subscribe" })).toBe(true);
+    expect(validate("telemetry.>", { kind: "subscribe" })).toBe(true);
+    expect(validate("telemetry.*", { kind: "reply" })).toMatch(/wildcards/);
+    expect(validate("a..b", { kind: "subscribe" })).toMatch(/empty tokens/);
+    expect(validate("a b", { kind: "subscribe" })).toMatch(/whitespace/);
+    expect(validate("a.>.b", { kind: "subscribe" })).toMatch(/last token/);
+    expect(validate("a.b*", { kind: "subscribe" })).toMatch(/whole tokens/);
+    expect(validate("", { kind: "reply" })).toMatch(/required/);
+  });
+});
+
+describe("generate: the target directory", () => {
+  afterEach(() => {
+    vi.doUnmock("node-plop");
+    vi.resetModules();
+  });
+
+  it("gives the project folder the mode of any folder the user makes (not mkdtemp's 0700)", async () => {
+    const target = freshTarget();
+    await generate(answers(), target);
+    const reference = join(root, `reference-${counter}`);
+    mkdirSync(reference);
+    expect(statSync(target).mode & 0o777).toBe(statSync(reference).mode & 0o777);
+    expect(statSync(target).mode & 0o055).not.toBe(0); // readable by others under a usual umask
+  });
+
+  it("refuses a non-empty directory and leaves it as it was", async () => {
+    const target = freshTarget();
+    mkdirSync(target, { recursive: true });
+    writeFileSync(join(target, "notes.txt"), "mine");
+    await expect(generate(answers(), target)).rejects.toThrow(/is not empty/);
+    expect(readdirSync(target)).toEqual(["notes.txt"]);
+    expect(readdirSync(join(target, ".."))).toEqual(["svc"]); // no staging folder left
+  });
+
+  it("refuses a file and a relative path", async () => {
+    const target = freshTarget();
+    mkdirSync(join(target, ".."), { recursive: true });
+    writeFileSync(target, "");
+    await expect(generate(answers(), target)).rejects.toThrow(/not a directory/);
+    await expect(generate(answers(), "relative/svc")).rejects.toThrow(/absolute/);
+  });
+
+  it("fills an empty directory in place (it may be the user's working directory)", async () => {
+    const target = freshTarget();
+    mkdirSync(target, { recursive: true });
+    const inode = statSync(target).ino;
+    const files = await generate(answers(), target);
+    expect(statSync(target).ino).toBe(inode);
+    expect(filesOnDisk(target)).toEqual(files);
+  });
+
+  it("accepts a directory with only .git and keeps it", async () => {
+    const target = freshTarget();
+    mkdirSync(join(target, ".git"), { recursive: true });
+    writeFileSync(join(target, ".git", "HEAD"), "ref: refs/heads/main\n");
+    const files = await generate(answers({ subscribe: ["a.b"] }), target);
+    expect(files).not.toContain(".git/HEAD");
+    expect(read(target, ".git/HEAD")).toBe("ref: refs/heads/main\n");
+    expect(filesOnDisk(target)).toEqual([".git/HEAD", ...files].sort());
+  });
+
+  it("leaves nothing behind when an action fails after files were written, not even created parents", async () => {
+    // The real generator plus one last action that must fail: main.ts exists by then.
+    vi.doMock("node-plop", async (importOriginal) => {
+      const real = (await importOriginal<typeof import("node-plop")>()).default;
+      return {
+        default: async (...args: Parameters<typeof real>) => {
+          const plop = await real(...args);
+          const setGenerator = plop.setGenerator.bind(plop);
+          plop.setGenerator = (name, config) =>
+            setGenerator(name, {
+              ...config,
+              actions: (data) => [
+                ...(config.actions as (d: unknown) => unknown[])(data),
+                { type: "add", path: "src/main.ts", template: "again", abortOnFail: true },
+              ] as never,
+            });
+          return plop;
+        },
+      };
+    });
+    const { generate: generateFailing } = await import("../src/generate.js");
+    const parent = join(root, `case-${++counter}`);
+    const target = join(parent, "deeper", "svc");
+    await expect(generateFailing(answers({ subscribe: ["a.b"] }), target)).rejects.toThrow("could not generate the project: File already exists: src/main.ts");
+    expect(existsSync(parent)).toBe(false);
+  });
+
+  it("leaves nothing behind when rendering throws", async () => {
+    const parent = join(root, `case-${++counter}`);
+    mkdirSync(parent);
+    const broken = answers({ subscribe: [42 as unknown as string] });
+    await expect(generate(broken, join(parent, "svc"))).rejects.toThrow();
+    expect(readdirSync(parent)).toEqual([]);
+  });
+});
+
+describe("handler names", () => {
+  it("slugs: tokens joined by dashes, wildcards named, lower-case ASCII only", () => {
+    expect(slugOf("sensors.temperature")).toBe("sensors-temperature");
+    expect(slugOf("telemetry.*.raw")).toBe("telemetry-any-raw");
+    expect(slugOf("telemetry.>")).toBe("telemetry-all");
+    expect(slugOf("Ground_Station.Ümlaut")).toBe("ground-station-mlaut");
+    expect(slugOf("$$$")).toBe("handler");
+  });
+
+  it("never gives two handlers the same file or function name", () => {
+    const specs = handlerSpecs(["a.b", "a-b", "a.b2"], ["a.b", "ab"]);
+    expect(specs.map((s) => s.slug)).toEqual(["a-b", "a-b-2", "a-b2-2", "a-b-3", "ab-4"]);
+    expect(specs.map((s) => s.functionName)).toEqual(["onAB", "onAB2", "onAB22", "answerAB3", "answerAb4"]);
+    const lowerCased = (names: string[]) => new Set(names.map((n) => n.toLowerCase())).size;
+    expect(lowerCased(specs.map((s) => s.slug))).toBe(specs.length);
+    expect(lowerCased(specs.map((s) => s.functionName.replace(/^(on|answer)/, "")))).toBe(specs.length);
+  });
+
+  it("subject literals are escaped for TypeScript", () => {
+    const [spec] = handlerSpecs(['a."quoted".$&'], []);
+    expect(spec!.subjectLiteral).toBe(JSON.stringify('a."quoted".$&'));
+  });
+
+  it("insertAboveMarker keeps the marker's indentation and needs the marker", () => {
+    expect(insertAboveMarker("a\n  // plop:handlers\nb", "// plop:handlers", "x();")).toBe("a\n  x();\n  // plop:handlers\nb");
+    expect(() => insertAboveMarker("no marker", "// plop:handlers", "x();")).toThrow(/no "\/\/ plop:handlers" line/);
+  });
+});
+
+describe("the generator package", () => {
+  it("ships every template under a name npm keeps (no dotfiles: npm drops .gitignore)", async () => {
+    const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
+    const { stdout } = await promisify(execFile)("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root });
+    const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
+    const shipped = pack!.files.map((f) => f.path).filter((path) => path.startsWith("templates/"));
+    const templates = filesOnDisk(TEMPLATES_DIR).map((path) => `templates/service/${path}`);
+    expect(shipped.sort()).toEqual(templates);
+    expect(templates.filter((path) => path.split("/").some((part) => part.startsWith(".")))).toEqual([]);
+  });
+});

@@ -1,0 +1,156 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import prompts from "prompts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Context, resolveAnswers } from "../src/answers.js";
+import { parseCommandLine } from "../src/args.js";
+import { CancelledError, UserError } from "../src/errors.js";
+import { init } from "../src/init.js";
+import { ask } from "../src/prompt.js";
+
+/*
+ * The real `prompts` questions, answered in-process with prompts.inject. An injected Error is what
+ * prompts does on Ctrl-C: it rejects the question, which calls our onCancel.
+ */
+
+let cwd: string;
+let context: Context;
+
+/** prompts.inject leaves `_injected` as [] once drained, which answers every later question with its default. */
+function resetInjection(): void {
+  (prompts as unknown as { _injected?: unknown[] })._injected = undefined;
+}
+
+function remaining(): unknown[] | undefined {
+  return (prompts as unknown as { _injected?: unknown[] })._injected;
+}
+
+function flags(...argv: string[]) {
+  const command = parseCommandLine(argv);
+  if (command.kind !== "create") throw new Error("expected create");
+  return command.flags;
+}
+
+beforeEach(() => {
+  resetInjection();
+  cwd = mkdtempSync(join(tmpdir(), "cts-prompt-"));
+  context = { cwd, interactive: true, userAgent: "pnpm/9.1.0 npm/? node/v20", version: "1.2.3", warn: () => {} };
+});
+afterEach(() => {
+  resetInjection();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+describe("questions for what flags leave open", () => {
+  it("asks all seven, in order, when no flag is given", async () => {
+    prompts.inject(["svc-dir", "svc-name", "Reads sensors.", "a.*, b.>", "c.get,d.get", false, true]);
+    expect(await resolveAnswers(flags(), context)).toEqual({
+      directory: "svc-dir",
+      name: "svc-name",
+      description: "Reads sensors.",
+      subscribe: ["a.*", "b.>"],
+      reply: ["c.get", "d.get"],
+      install: false,
+      git: true,
+      packageManager: "pnpm",
+      runtime: "^1.2.3",
+    });
+    expect(remaining()).toEqual([]);
+  });
+
+  it("asks only what flags leave open", async () => {
+    prompts.inject(["Only the description.", true]);
+    const answers = await resolveAnswers(
+      flags("dir", "--name", "n", "--subscribe", "x", "--reply", "y", "--no-install"),
+      context,
+    );
+    expect(answers).toMatchObject({ directory: "dir", name: "n", description: "Only the description.", git: true });
+    expect(answers.subscribe).toEqual(["x"]);
+    expect(answers.install).toBe(false);
+    expect(remaining()).toEqual([]);
+  });
+
+  it("asks nothing when every question is answered by flags", async () => {
+    prompts.inject(["must stay unused"]);
+    await resolveAnswers(flags("d", "--name=n", "--description=x", "--subscribe=", "--reply=", "--git", "--install"), context);
+    expect(remaining()).toEqual(["must stay unused"]);
+  });
+
+  it("offers the defaults, the name derived from the directory just answered", async () => {
+    // An injected undefined takes the question's initial value, as pressing Enter does.
+    prompts.inject(["Ground Station", undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(await resolveAnswers(flags(), context)).toMatchObject({
+      directory: "Ground Station",
+      name: "ground-station",
+      description: "A Telestion service that communicates over NATS.",
+      subscribe: [],
+      reply: [],
+      install: true,
+      git: true,
+    });
+  });
+
+  it("trims typed text", async () => {
+    prompts.inject(["  spaced  ", " spaced-name ", "  Desc.  ", " a ", " b ", false, false]);
+    expect(await resolveAnswers(flags(), context)).toMatchObject({
+      directory: "spaced",
+      name: "spaced-name",
+      description: "Desc.",
+      subscribe: ["a"],
+      reply: ["b"],
+    });
+  });
+
+  it("still validates what was typed (injected answers bypass the per-question check)", async () => {
+    prompts.inject(["dir", "Bad Name", "", "", "", false, false]);
+    await expect(resolveAnswers(flags(), context)).rejects.toThrow(UserError);
+    resetInjection();
+    prompts.inject(["dir", "ok", "", "a", "a", false, false]);
+    await expect(resolveAnswers(flags(), context)).rejects.toThrow('subject "a" is both');
+  });
+});
+
+describe("ask", () => {
+  it("returns known answers untouched and asks nothing (without a terminal, asking would hang)", async () => {
+    const known = { directory: "d", name: "n", description: "", subscribe: ["a"], reply: [], install: false, git: true };
+    expect(await ask(known, cwd, "npm")).toEqual(known);
+  });
+});
+
+describe("cancelling", () => {
+  it.each([0, 1, 2, 3, 4, 5, 6])("at question %i rejects with CancelledError", async (index) => {
+    const answers: unknown[] = ["dir", "name", "desc", "a", "b", true, true];
+    answers[index] = new Error("cancelled");
+    prompts.inject(answers.slice(0, index + 1));
+    await expect(resolveAnswers(flags(), context)).rejects.toThrow(CancelledError);
+  });
+
+  it.each([0, 3, 6])("the whole flow at question %i: Cancelled, exit 1, nothing written", async (index) => {
+    const answers: unknown[] = ["svc", "svc", "desc", "a", "b", false, false];
+    answers[index] = new Error("cancelled");
+    prompts.inject(answers.slice(0, index + 1));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await init([], {
+      cwd,
+      env: {},
+      interactive: true,
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+    });
+    expect(code).toBe(1);
+    expect(err.join("")).toBe("Cancelled\n");
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it("leaves an existing empty target directory empty", async () => {
+    mkdirSync(join(cwd, "target", ".git"), { recursive: true });
+    writeFileSync(join(cwd, "target", ".git", "HEAD"), "ref: refs/heads/main\n");
+    prompts.inject(["n", new Error("cancelled")]);
+    const code = await init(["target"], { cwd, env: {}, interactive: true, stdout: () => {}, stderr: () => {} });
+    expect(code).toBe(1);
+    expect(readdirSync(join(cwd, "target"))).toEqual([".git"]);
+    expect(existsSync(join(cwd, "target", "package.json"))).toBe(false);
+  });
+});
