@@ -50,6 +50,7 @@ const PROJECT_FILES = [
   "scripts/bundle.mjs",
   "src/main.ts",
   "tsconfig.json",
+  "vitest.config.ts",
 ];
 
 function handlerFiles(...slugs: string[]): string[] {
@@ -126,7 +127,7 @@ describe("generate: key contents", () => {
     expect(Object.keys(pkg.scripts).sort()).toEqual(["build", "build:exe", "dev", "generate", "lint", "start", "test", "typecheck"]);
     expect(pkg.scripts.dev).toMatch(/^tsx watch src\/main\.ts --dev$/);
     expect(pkg.scripts.start).toContain("dist/main.mjs");
-    expect(pkg.scripts.test).toBe("vitest run --passWithNoTests"); // a project without handlers has no tests yet
+    expect(pkg.scripts.test).toBe("vitest run"); // vitest.config.ts: passWithNoTests, own include
     expect(pkg.dependencies).toEqual({ "telestion-runtime": RUNTIME, zod: expect.stringMatching(/^\^4\./) });
     const dev = pkg.devDependencies;
     expect(dev.typescript).toMatch(/^~5\.9\./); // typescript-eslint needs TypeScript's JS API (not 7)
