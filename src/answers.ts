@@ -1,6 +1,5 @@
 import { DEFAULTS, defaultName, defaultRuntime } from "./defaults.js";
 import { detectPackageManager } from "./package-manager.js";
-import { ask } from "./prompt.js";
 import { localRuntimePath, validateAnswers } from "./validate.js";
 
 /**
@@ -77,6 +76,8 @@ export async function resolveAnswers(flags: Flags, context: Context): Promise<An
 
   const open = (Object.keys(known) as (keyof Answers)[]).filter((key) => known[key] === undefined);
   if (open.length > 0 && !flags.yes && context.interactive) {
+    // Loaded only when there is someone to ask: `--yes` and scripted runs never pay for prompts.
+    const { ask } = await import("./prompt.js");
     const answers: Answers = { ...(await ask(known, cwd, packageManager)), packageManager, runtime };
     validateAnswers(answers, cwd);
     return answers;

@@ -5,6 +5,7 @@ import { basename, dirname, isAbsolute, join, sep } from "node:path";
 import nodePlop from "node-plop";
 import { registerServiceGenerator, type GeneratorInput } from "../generators/service.js";
 import type { Answers } from "./answers.js";
+import { listFiles } from "./list-files.js";
 
 /**
  * Writes a new service into `targetDir` (absolute) and resolves to the paths written, relative and
@@ -88,13 +89,4 @@ async function moveIntoPlace(staging: string, target: string): Promise<void> {
     await Promise.all(moved.map((path) => rm(path, { recursive: true, force: true })));
     throw err;
   }
-}
-
-/** Files under `dir`, relative with `/` separators, sorted. */
-function listFiles(dir: string, prefix = ""): string[] {
-  return readdirSync(join(dir, prefix), { withFileTypes: true })
-    .flatMap((entry) =>
-      entry.isDirectory() ? listFiles(dir, `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`],
-    )
-    .sort();
 }

@@ -1,8 +1,8 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { builtCli, REPO } from "../test-support/built-cli.js";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 /*
@@ -10,19 +10,12 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
  * pseudo-terminal made by util-linux `script`, typing keystrokes the way a person does.
  */
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(repo, "dist", "src", "cli.js");
+const repo = REPO;
+let cli: string;
 const { version } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
 
-/** Builds dist/ unless it is newer than every source file it comes from. */
 beforeAll(() => {
-  const sources = ["src", "generators"].flatMap((dir) =>
-    readdirSync(join(repo, dir), { recursive: true, encoding: "utf8" }).map((file) => join(repo, dir, file)),
-  );
-  const newest = Math.max(...sources.map((file) => statSync(file).mtimeMs));
-  if (!existsSync(cli) || statSync(cli).mtimeMs < newest) {
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: repo, stdio: "pipe" });
-  }
+  cli = builtCli();
 }, 120_000);
 
 let cwd: string;

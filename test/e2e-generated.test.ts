@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { builtCli } from "../test-support/built-cli.js";
 import { startNatsServer, type NatsServer } from "../test-support/nats-server.js";
 
 /*
@@ -161,11 +162,11 @@ beforeAll(async () => {
   expectSuccess(pack, "npm pack --workspace runtime");
   const tarball = readdirSync(work).find((file) => file.endsWith(".tgz"));
   expect(tarball, pack.output).toBeDefined();
-  expectSuccess(await run("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT }), "building the CLI");
+  const bin = builtCli();
 
   const cli = await run(
     process.execPath,
-    [join(ROOT, "dist/src/cli.js"), NAME, "--yes", "--no-install", "--no-git", "--runtime", join(work, tarball!),
+    [bin, NAME, "--yes", "--no-install", "--no-git", "--runtime", join(work, tarball!),
       "--subscribe", "sensors.temperature", "--reply", "heater.set"],
     { cwd: work },
   );
