@@ -10,8 +10,21 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 // eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f\u2028\u2029]/;
 
-export function formatLogLine(body: Uint8Array, at: Date): string {
-  return `${at.toISOString()} ${encodeLogBody(body)}\n`;
+let stampMs = Number.NaN;
+let stampText = "";
+
+/** `at` as an ISO timestamp; the text is reused within one millisecond, as a flood of lines asks for it. */
+function isoTimestamp(at: Date | number): string {
+  const ms = typeof at === "number" ? at : at.getTime();
+  if (ms !== stampMs) {
+    stampMs = ms;
+    stampText = new Date(ms).toISOString();
+  }
+  return stampText;
+}
+
+export function formatLogLine(body: Uint8Array, at: Date | number): string {
+  return `${isoTimestamp(at)} ${encodeLogBody(body)}\n`;
 }
 
 export function encodeLogBody(body: Uint8Array): string {

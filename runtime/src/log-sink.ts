@@ -56,12 +56,17 @@ export function startLogSink(service: Service<unknown>): LogFiles {
     service.errors.record();
     console.error(`[log-sink] cannot write ${category}.log: ${err.message}`);
   });
+  // Categories already checked: the checks are regular expressions, and a flood repeats a few categories.
+  const approved = new Set<string>();
   service.subscribe(">", (message: Message) => {
     const category = categoryOf(message.subject);
     if (category === undefined) return;
-    const problem = categoryProblem(category);
-    if (problem) throw new Error(`refused log category ${JSON.stringify(category)}: it ${problem}`);
-    files.append(category, formatLogLine(message.data, new Date()));
+    if (!approved.has(category)) {
+      const problem = categoryProblem(category);
+      if (problem) throw new Error(`refused log category ${JSON.stringify(category)}: it ${problem}`);
+      approved.add(category);
+    }
+    files.append(category, formatLogLine(message.data, Date.now()));
   });
   service.onStop(() => files.close());
   return files;

@@ -68,3 +68,13 @@ describe("log categories", () => {
     expect(categoryOf("__telestion__/health")).toBeUndefined();
   });
 });
+
+describe("log line timestamps", () => {
+  it("accept a Date or epoch milliseconds and follow every change of the millisecond", () => {
+    const body = new TextEncoder().encode("x");
+    expect(formatLogLine(body, 0)).toBe("1970-01-01T00:00:00.000Z x\n");
+    expect(formatLogLine(body, 0)).toBe("1970-01-01T00:00:00.000Z x\n");
+    expect(formatLogLine(body, 1)).toBe("1970-01-01T00:00:00.001Z x\n");
+    expect(formatLogLine(body, new Date(0))).toBe("1970-01-01T00:00:00.000Z x\n");
+  });
+});
