@@ -4,6 +4,7 @@ import type { ActionType, CustomActionConfig, NodePlopAPI, PlopGenerator } from 
 import type { Answers, PackageManager } from "../src/answers.js";
 import { listFiles } from "../src/list-files.js";
 import { packageRoot } from "../src/own-package.js";
+import { renderTemplate } from "./render-template.js";
 import {
   HANDLERS_MARKER,
   IMPORTS_MARKER,
@@ -22,7 +23,8 @@ import {
  * templates/service/handler/  rendered once per handler, and copied verbatim into the project's
  *                              plop-templates/ so that `npm run generate` renders the very same files
  */
-export const TEMPLATES_DIR = join(packageRoot(), "templates", "service");
+const TEMPLATES_ROOT = join(packageRoot(), "templates");
+export const TEMPLATES_DIR = join(TEMPLATES_ROOT, "service");
 const PROJECT_DIR = join(TEMPLATES_DIR, "project");
 const HANDLER_DIR = join(TEMPLATES_DIR, "handler");
 
@@ -64,13 +66,12 @@ export interface GeneratorInput {
 }
 
 /**
- * Registers the generator (and the helper and action type its templates need) on a node-plop
+ * Registers the generator (and the action type it needs) on a node-plop
  * instance; run it with `runActions({ answers })`. node-plop lays the runActions data over each
  * action's own data, so the answers travel wrapped: `answers.install` must not hide the template
  * value of the same name.
  */
 export function registerServiceGenerator(plop: NodePlopAPI): PlopGenerator {
-  plop.setHelper("json", (value: unknown) => JSON.stringify(value));
   plop.setActionType("render", renderAction);
   return plop.setGenerator("service", {
     description: "A Telestion service in TypeScript",
@@ -129,9 +130,10 @@ export function destinationOf(templatePath: string): string {
 }
 
 /**
- * Writes all files of a project in one action, with synchronous file system calls. node-plop's `add`
- * takes several asynchronous round trips per file, which made up most of the time of a whole
- * `npm create telestion-service` (bench/ benchmark 1). Existing files are never overwritten.
+ * Writes all files of a project in one action, with synchronous file system calls and templates that
+ * the CLI bundle carries precompiled. node-plop's `add` takes several asynchronous round trips and a
+ * Handlebars compile per file, which made up most of the time of a whole `npm create telestion-service`
+ * (bench/ benchmark 1). Existing files are never overwritten.
  */
 function renderAction(_answers: unknown, config: CustomActionConfig<string>, plop: NodePlopAPI): string {
   const base = plop.getDestBasePath();
@@ -144,9 +146,11 @@ function renderAction(_answers: unknown, config: CustomActionConfig<string>, plo
       mkdirSync(dir, { recursive: true });
       made.add(dir);
     }
-    const template = readFileSync(file.templateFile, "utf8");
+    const content = file.verbatim
+      ? readFileSync(file.templateFile, "utf8")
+      : renderTemplate(TEMPLATES_ROOT, file.templateFile, file.data ?? {});
     try {
-      writeFileSync(target, file.verbatim ? template : plop.renderString(template, file.data ?? {}), { flag: "wx" });
+      writeFileSync(target, content, { flag: "wx" });
     } catch (err) {
       throw new Error(`${file.path}: ${(err as NodeJS.ErrnoException).code === "EEXIST" ? "file already exists" : (err as Error).message}`);
     }

@@ -2,10 +2,23 @@
 // which is most of the start-up time of `npm create telestion-service`. The code that only some runs
 // need (the questions, the generator with node-plop and Handlebars) stays in chunks loaded on demand.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import Handlebars from "handlebars";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const inquirerStub = fileURLToPath(new URL("../src/inquirer-stub.ts", import.meta.url));
+const templatesDir = fileURLToPath(new URL("../templates", import.meta.url));
+
+/** generators/precompiled-templates.ts with every template of templates/ compiled now, not at each run. */
+function precompiledTemplates() {
+  const files = readdirSync(templatesDir, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".hbs"));
+  const entries = files.map((file) => {
+    const key = file.split("\\").join("/");
+    return `  ${JSON.stringify(key)}: ${Handlebars.precompile(readFileSync(join(templatesDir, file), "utf8"))},`;
+  });
+  return `export const PRECOMPILED = {\n${entries.join("\n")}\n};\n`;
+}
 
 // Chunk names carry content hashes: start from an empty dist/ so that no stale chunk ships.
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
@@ -30,6 +43,12 @@ await build({
       name: "inquirer-stub",
       setup(b) {
         b.onResolve({ filter: /^inquirer$/ }, () => ({ path: inquirerStub }));
+      },
+    },
+    {
+      name: "precompiled-templates",
+      setup(b) {
+        b.onLoad({ filter: /[\\/]generators[\\/]precompiled-templates\.ts$/ }, () => ({ contents: precompiledTemplates(), loader: "js" }));
       },
     },
   ],

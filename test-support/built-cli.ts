@@ -12,7 +12,7 @@ export const CLI = join(REPO, "dist", "cli.mjs");
  * from, so tests of the built CLI never run a stale one; returns its path.
  */
 export function builtCli(): string {
-  const sources = ["src", "generators", "scripts"].flatMap((dir) =>
+  const sources = ["src", "generators", "scripts", "templates"].flatMap((dir) =>
     readdirSync(join(REPO, dir), { recursive: true, encoding: "utf8" }).map((file) => join(REPO, dir, file)),
   );
   const newest = Math.max(...sources.map((file) => statSync(file).mtimeMs));

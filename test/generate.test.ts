@@ -379,3 +379,15 @@ describe("the generator package", () => {
     expect(templates.filter((path) => path.split("/").some((part) => part.startsWith(".")))).toEqual([]);
   });
 });
+
+describe("the CLI bundle", () => {
+  it("carries every template precompiled, so that no run compiles one", async () => {
+    const { builtCli, REPO } = await import("../test-support/built-cli.js");
+    builtCli();
+    const chunks = readdirSync(join(REPO, "dist", "chunks")).filter((file) => file.endsWith(".mjs"));
+    const bundled = chunks.map((file) => readFileSync(join(REPO, "dist", "chunks", file), "utf8")).join("\n");
+    const templates = readdirSync(join(REPO, "templates"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".hbs"));
+    expect(templates.length).toBeGreaterThan(10);
+    for (const file of templates) expect(bundled, file).toContain(JSON.stringify(file));
+  }, 120_000);
+});
