@@ -390,4 +390,23 @@ describe("the CLI bundle", () => {
     expect(templates.length).toBeGreaterThan(10);
     for (const file of templates) expect(bundled, file).toContain(JSON.stringify(file));
   }, 120_000);
+
+  it("is the whole published package: installed from its tarball with no dependencies, it generates", async () => {
+    const { builtCli, REPO } = await import("../test-support/built-cli.js");
+    builtCli();
+    const dir = mkdtempSync(join(tmpdir(), "cts-packed-"));
+    try {
+      const run = (command: string, args: string[], cwd = dir) => promisify(execFile)(command, args, { cwd });
+      await run("npm", ["pack", "--ignore-scripts", "--pack-destination", dir], REPO);
+      const tarball = readdirSync(dir).find((file) => file.endsWith(".tgz"))!;
+      writeFileSync(join(dir, "package.json"), '{ "name": "consumer", "private": true }\n');
+      await run("npm", ["install", "--no-audit", "--no-fund", `./${tarball}`]);
+      expect(readdirSync(join(dir, "node_modules")).filter((name) => !name.startsWith("."))).toEqual(["create-telestion-service"]);
+      await run(join(dir, "node_modules", ".bin", "create-telestion-service"), ["svc", "--yes", "--no-install", "--no-git", "--reply", "c.d"]);
+      expect(readFileSync(join(dir, "svc", "src", "main.ts"), "utf8")).toContain('service.reply("c.d"');
+      expect(existsSync(join(dir, "svc", ".gitignore"))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
