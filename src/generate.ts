@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, sep } from "node:path";
@@ -18,6 +18,7 @@ export async function generate(answers: Answers, targetDir: string): Promise<str
   assertUsable(targetDir);
   const createdParent = await createParents(dirname(targetDir));
   let staging: string | undefined;
+  const stopCleaningOnSignal = cleanUpOnSignal(() => staging, targetDir, createdParent);
   try {
     // mkdir, not mkdtemp: mkdtemp makes the folder 0700, and the rename would keep that mode for the
     // user's project; mkdir applies the umask like any folder the user makes.
@@ -32,8 +33,31 @@ export async function generate(answers: Answers, targetDir: string): Promise<str
     if (createdParent) await rm(createdParent, { recursive: true, force: true });
     throw err;
   } finally {
+    stopCleaningOnSignal();
     if (staging) await rm(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * Ctrl-C (or SIGTERM) while files are written: remove the staging folder, and the parents this run
+ * created unless the project already moved into them, then die of the signal as usual. Returns the
+ * function that removes the handlers again.
+ */
+function cleanUpOnSignal(staging: () => string | undefined, targetDir: string, createdParent: string | undefined): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    const folder = staging();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+    if (createdParent && !existsSync(targetDir)) rmSync(createdParent, { recursive: true, force: true });
+    stop();
+    process.kill(process.pid, signal);
+  };
+  const stop = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return stop;
 }
 
 /** Throws unless `dir` is absent, empty, or holds nothing but `.git`. */

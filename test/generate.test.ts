@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -329,6 +329,23 @@ describe("generate: the target directory", () => {
     await expect(generateFailing(answers({ subscribe: ["a.b"] }), target)).rejects.toThrow("could not generate the project: File already exists: src/main.ts");
     expect(existsSync(parent)).toBe(false);
   });
+
+  it("leaves no staging folder behind when interrupted (Ctrl-C) while writing", async () => {
+    const parent = join(root, `case-${++counter}`);
+    const target = join(parent, "deeper", "svc");
+    const tsx = fileURLToPath(import.meta.resolve("tsx"));
+    const fixture = fileURLToPath(new URL("fixtures/interrupted-generate.ts", import.meta.url));
+    const child = await new Promise<{ code: number | null; signal: string | null; stdout: string }>((done) => {
+      let stdout = "";
+      const proc = spawn(process.execPath, ["--import", tsx, fixture, target], { stdio: ["ignore", "pipe", "inherit"] });
+      proc.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      proc.on("exit", (code, signal) => done({ code, signal, stdout }));
+    });
+    expect(child.signal).toBe("SIGINT");
+    expect(child.stdout).not.toContain("finished");
+    // Nothing half-written: the parents this run created are gone with the staging folder.
+    expect(existsSync(parent)).toBe(false);
+  }, 60_000);
 
   it("leaves nothing behind when rendering throws", async () => {
     const parent = join(root, `case-${++counter}`);
