@@ -58,6 +58,7 @@ export interface Project {
 export class Artifacts {
   #key: string | undefined;
   #runtime: Promise<RuntimeBuild> | undefined;
+  #copied: Promise<void> | undefined;
   #generator: Promise<string> | undefined;
   #project: Promise<Project> | undefined;
 
@@ -92,7 +93,13 @@ export class Artifacts {
     return join(this.entry, "src");
   }
 
-  async #copySources(): Promise<void> {
+  /** The runtime and the generator are built in parallel: both wait for one copy. */
+  #copySources(): Promise<void> {
+    this.#copied ??= this.#copySourcesOnce();
+    return this.#copied;
+  }
+
+  async #copySourcesOnce(): Promise<void> {
     const src = this.#src();
     const marker = join(src, ".copied");
     if (this.useCache && existsSync(marker)) return;

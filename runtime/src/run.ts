@@ -29,6 +29,8 @@ export async function runService<Extra = unknown>(
   }
   try {
     await main(service);
+    // A round trip, so that once main has returned, the server has every subscription it made.
+    if (options.nats !== false) await service.nc.flush();
   } catch (err) {
     stopping = true;
     await service.stop({ timeoutMs: 1_000 }).catch(() => undefined);

@@ -3,7 +3,9 @@
 import { startLogSink } from "../log-sink.js";
 import { runService } from "../run.js";
 
-await runService((service) => {
+await runService(async (service) => {
   startLogSink(service);
+  // Announce only once the server has the subscription: a message published before that reaches no one.
+  await service.nc.flush();
   console.error(`[log-sink] ${service.serviceId} writing to ${service.dataDir}/logs`);
 });
