@@ -1,8 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 
 const TSX = fileURLToPath(import.meta.resolve("tsx"));
+
+/** Children still running; a failed assertion must not leave a service running after its test file. */
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill("SIGKILL");
+});
 
 export interface Child {
   process: ChildProcess;
@@ -35,7 +42,11 @@ export function runTs(file: string, env: Record<string, string | undefined>, arg
     stderr += chunk.toString();
     listeners.forEach((fn) => fn());
   });
-  const exited = once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string);
+  running.add(child);
+  const exited = once(child, "exit").then(([code, signal]) => {
+    running.delete(child);
+    return (code ?? signal) as number | string;
+  });
   return {
     process: child,
     stdout: () => stdout,
