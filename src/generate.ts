@@ -1,11 +1,13 @@
-import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, sep } from "node:path";
 import nodePlop from "node-plop";
 import { registerServiceGenerator, type GeneratorInput } from "../generators/service.js";
 import type { Answers } from "./answers.js";
+import { UserError } from "./errors.js";
 import { listFiles } from "./list-files.js";
+import { directoryProblem } from "./validate.js";
 
 /**
  * Writes a new service into `targetDir` (absolute) and resolves to the paths written, relative and
@@ -60,14 +62,10 @@ function cleanUpOnSignal(staging: () => string | undefined, targetDir: string, c
   return stop;
 }
 
-/** Throws unless `dir` is absent, empty, or holds nothing but `.git`. */
+/** Throws unless `dir` is absent, empty, or holds nothing but `.git`: the CLI's own rule (validate.ts). */
 function assertUsable(dir: string): void {
-  if (!existsSync(dir)) return;
-  if (!lstatSync(dir).isDirectory()) throw new Error(`${dir} exists and is not a directory`);
-  const entries = readdirSync(dir).filter((name) => name !== ".git");
-  if (entries.length > 0) {
-    throw new Error(`${dir} is not empty (${entries.length} entr${entries.length === 1 ? "y" : "ies"}): choose a new or empty directory`);
-  }
+  const problem = directoryProblem(dir, dirname(dir));
+  if (problem) throw new UserError(problem);
 }
 
 /** Creates `dir` and its missing ancestors; resolves to the topmost one created, to undo on failure. */
