@@ -1,6 +1,6 @@
 import { startService, type Service, type StartOptions } from "./service.js";
 import { onShutdownSignal } from "./shutdown.js";
-import { oneLine } from "./subscribe.js";
+import { oneLine } from "./one-line.js";
 
 /**
  * What generated services call: starts the service, runs `main`, and stops cleanly on SIGTERM/SIGINT

@@ -2,6 +2,7 @@ import { headers, type Msg, type NatsConnection, type Subscription } from "@nats
 import { encodeBody } from "./encode.js";
 import type { RecentErrors } from "./errors.js";
 import { Message } from "./message.js";
+import { oneLine } from "./one-line.js";
 
 /** A message handler; it may be async. For `reply`, the returned value is the reply body. */
 export type Handler = (message: Message) => unknown;
@@ -117,27 +118,4 @@ export class Handlers {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
-}
-
-/** An error as one printable line: its message with line breaks folded, never its stack. */
-export function oneLine(err: unknown): string {
-  const text = err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : describe(err);
-  return (
-    text
-      .replace(/\s*[\r\n]+\s*/g, " ")
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u001f\u007f]/g, "?")
-      .trim() || "unknown error"
-  );
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "object" && value !== null) {
-    try {
-      return `thrown value ${JSON.stringify(value)}`;
-    } catch {
-      return "thrown object";
-    }
-  }
-  return String(value);
 }
