@@ -8,6 +8,8 @@ import { RecentErrors } from "./errors.js";
 import { serveHealth, type HealthReport } from "./health.js";
 import { logSubject } from "./log.js";
 import { Message } from "./message.js";
+import { checkDataDir } from "./data-dir.js";
+import { HandlerLoad } from "./load.js";
 import { connectNats } from "./nats.js";
 import { ERROR_CODE_HEADER, ERROR_HEADER, Handlers, type Handler, type SubscribeOptions } from "./subscribe.js";
 
@@ -48,6 +50,8 @@ export class ServiceError extends Error {
 /** A running service: its configuration, its NATS connection, and the standard's helpers on top. */
 export class Service<Extra = unknown> {
   readonly errors = new RecentErrors();
+  /** Handler figures shared with the health responder. */
+  readonly load = new HandlerLoad();
   readonly #nc: NatsConnection | undefined;
   readonly #handlers: Handlers | undefined;
   readonly #onStop: Array<() => unknown> = [];
@@ -173,6 +177,7 @@ function toPublishOptions(options: PublishOptions): { headers?: ReturnType<typeo
 export async function startService<Extra = unknown>(options: StartOptions<Extra> = {}): Promise<Service<Extra>> {
   const useNats = options.nats !== false;
   const { config, serviceName, serviceId, dataDir } = resolveConfig<Extra>({ ...options, nats: useNats }, options.config);
+  checkDataDir(dataDir);
   const nc = useNats ? await connectNats(config, { timeoutMs: options.connectTimeoutMs, name: serviceId }) : undefined;
   const service = new Service<Extra>(config, serviceName, serviceId, dataDir, nc);
   // A round trip, so that a started service already answers health requests.

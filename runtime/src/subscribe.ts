@@ -10,6 +10,11 @@ export type Handler = (message: Message) => unknown;
 export interface SubscribeOptions {
   /** Queue group: SERVICE_NAME by default, another name, or false for every instance to get every message. */
   queue?: string | false;
+  /**
+   * Also deliver the runtime's own `__telestion__…` subjects (health, log) when `subject` is a wildcard.
+   * Off by default, so that `>` or `*` never sees them; the log sink turns it on.
+   */
+  system?: boolean;
 }
 
 /** The headers NATS micro services use for error replies, so standard clients recognise them. */
