@@ -38,4 +38,18 @@ describe("RecentErrors", () => {
     expect(errors.recent).toBeLessThanOrEqual(RECENT_ERRORS_WINDOW_MS);
     expect(errors.total).toBe(100_000);
   });
+
+  it("shares its figures with a view of its buffer (as the health thread reads them)", () => {
+    let now = 5_000_000;
+    const errors = new RecentErrors(() => now);
+    const view = new RecentErrors(() => now, errors.buffer);
+    expect(errors.buffer).toBeInstanceOf(SharedArrayBuffer);
+    errors.record();
+    errors.record();
+    expect(view.recent).toBe(2);
+    expect(view.total).toBe(2);
+    now += RECENT_ERRORS_WINDOW_MS;
+    expect(view.recent).toBe(0);
+    expect(view.total).toBe(2);
+  });
 });
