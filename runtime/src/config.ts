@@ -27,6 +27,8 @@ export interface ConfigSources {
   nats?: boolean;
   /** For `--dev`'s default SERVICE_NAME and for relative paths. */
   cwd?: string;
+  /** `--dev`'s default SERVICE_NAME instead of `dev-<folder name>` (e.g. for a tool run in a service's folder). */
+  devServiceName?: string;
 }
 
 export interface ResolvedConfig<Extra = unknown> {
@@ -62,7 +64,7 @@ export function resolveConfig<Extra = unknown>(
 
   const file = readConfigFile(pick(args, env, "CONFIG_FILE"), pick(args, env, "CONFIG_KEY"), cwd);
   const merged: Record<string, unknown> = {
-    ...(dev ? devDefaults(cwd) : {}),
+    ...(dev ? devDefaults(cwd, sources.devServiceName) : {}),
     ...file,
     ...definedOnly(env),
     ...args,
@@ -84,9 +86,9 @@ export function generateServiceId(serviceName: string): string {
   return `${serviceName}-${randomBytes(4).toString("hex")}`;
 }
 
-function devDefaults(cwd: string): Record<string, string> {
+function devDefaults(cwd: string, serviceName?: string): Record<string, string> {
   const dir = basename(cwd).replace(/[^A-Za-z0-9_-]+/g, "-") || "service";
-  return { NATS_URL: "localhost:4222", SERVICE_NAME: `dev-${dir}`, DATA_DIR: "./data" };
+  return { NATS_URL: "localhost:4222", SERVICE_NAME: serviceName ?? `dev-${dir}`, DATA_DIR: "./data" };
 }
 
 function pick(args: Record<string, unknown>, env: ConfigSources["env"] & object, key: string): unknown {
