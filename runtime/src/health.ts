@@ -1,4 +1,9 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { BaseConfig } from "./config.js";
+import type { RecentErrors } from "./errors.js";
+import { startHealthThread, type HealthThread } from "./health-thread.js";
+import type { HandlerLoad, LoadFigures } from "./load.js";
+import { oneLine } from "./one-line.js";
 
 /** The seed's subject, and the alias Telestion's reference library answers on. */
 export const HEALTH_SUBJECT = "__telestion__/health";
@@ -11,16 +16,29 @@ export interface HealthReport {
   service: string;
   /** SERVICE_NAME */
   name: string;
+  /** How busy the handlers are (see load.ts): a drowning service shows as such, not as idle. */
+  load: LoadFigures;
+}
+
+/** What a health report is made of; a Service is one, and so is what the health thread rebuilds from shared buffers. */
+export interface HealthSource {
+  errors: RecentErrors;
+  load: HandlerLoad;
+  serviceId: string;
+  serviceName: string;
+}
+
+export function healthReport(source: HealthSource): HealthReport {
+  return { errors: source.errors.recent, service: source.serviceId, name: source.serviceName, load: source.load.read() };
 }
 
 const encoder = new TextEncoder();
 
 /**
- * Answers health requests on both subjects. Callback subscriptions answer straight from the
- * socket reader, so a reply never waits behind other handlers' async work. No queue group:
- * every instance answers, and a probe can look for the one it cares about.
+ * Answers health requests on both subjects on `nc`. Callback subscriptions answer straight from the
+ * socket reader. No queue group: every instance answers, and a probe looks for the one it cares about.
  */
-export function serveHealth(nc: NatsConnection, report: () => HealthReport): Subscription[] {
+export function answerHealth(nc: NatsConnection, report: () => HealthReport): Subscription[] {
   return HEALTH_SUBJECTS.map((subject) =>
     nc.subscribe(subject, {
       callback: (err, msg) => {
@@ -28,4 +46,65 @@ export function serveHealth(nc: NatsConnection, report: () => HealthReport): Sub
       },
     }),
   );
+}
+
+/** The running health responder of a service; `stop()` ends its thread. */
+export interface HealthResponder {
+  stop(): Promise<void>;
+}
+
+/**
+ * Answers health for a service within the seed's 0.5 s also when its main thread is busy: a flood
+ * queues on the service's connection (NATS delivers a connection's messages in order) and a handler
+ * may block the event loop, so the replies come from a thread of its own with its own connection,
+ * which reads the figures from shared buffers (errors.ts, load.ts).
+ *
+ * Until that thread has subscribed, the main thread answers: the thread takes ~0.1 s to start, and a
+ * service must answer health as soon as `startService` resolves (and start cold as fast as before).
+ * If the thread cannot start or ends, the main thread answers (again), and one line on stderr says so.
+ */
+export function serveHealth(
+  nc: NatsConnection,
+  source: HealthSource,
+  config: BaseConfig,
+  notify: (line: string) => void = (line) => console.error(line),
+): HealthResponder {
+  const report = () => healthReport(source);
+  let mainSubs: Subscription[] | undefined = answerHealth(nc, report);
+  let thread: HealthThread | undefined;
+  let stopped = false;
+
+  const fallBack = (why: string) => {
+    if (stopped || nc.isClosed()) return;
+    notify(`[telestion] health is answered on the main thread: ${why}`);
+    mainSubs ??= answerHealth(nc, report);
+  };
+  const handOver = async () => {
+    const { NATS_URL, NATS_USER, NATS_PASSWORD, SERVICE_NAME, DATA_DIR } = config;
+    try {
+      thread = await startHealthThread({
+        nats: { NATS_URL, NATS_USER, NATS_PASSWORD, SERVICE_NAME, DATA_DIR },
+        serviceId: source.serviceId,
+        serviceName: source.serviceName,
+        errors: source.errors.buffer,
+        load: source.load.buffer,
+      });
+    } catch (err) {
+      return fallBack(`the health thread did not start (${oneLine(err)})`);
+    }
+    if (stopped || nc.isClosed()) return void thread.stop();
+    thread.onEnd((why) => fallBack(`the health thread ended (${why})`));
+    // The thread's subscriptions are at the server (it flushed before saying ready), so no request falls in between.
+    for (const sub of mainSubs ?? []) sub.unsubscribe();
+    mainSubs = undefined;
+  };
+  // Start the thread after the round trip that startService waits for, so it does not compete with the start.
+  void nc.flush().then(handOver, () => undefined);
+
+  return {
+    async stop() {
+      stopped = true;
+      await thread?.stop();
+    },
+  };
 }

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { resolveConfig, type Config, type ConfigSources } from "./config.js";
 import { encodeBody, type Body } from "./encode.js";
 import { RecentErrors } from "./errors.js";
-import { serveHealth, type HealthReport } from "./health.js";
+import { healthReport, serveHealth, type HealthReport } from "./health.js";
 import { logSubject } from "./log.js";
 import { Message } from "./message.js";
 import { checkDataDir } from "./data-dir.js";
@@ -69,7 +69,9 @@ export class Service<Extra = unknown> {
     this.#nc = nc;
     if (nc) {
       this.#handlers = new Handlers(nc, this.errors, serviceName);
-      serveHealth(nc, () => this.health());
+      // Health answers from a thread of its own (see health.ts); it ends with stop().
+      const health = serveHealth(nc, this, config);
+      this.#onStop.push(() => health.stop());
     }
   }
 
@@ -96,7 +98,7 @@ export class Service<Extra = unknown> {
 
   /** What health requests are answered with. */
   health(): HealthReport {
-    return { errors: this.errors.recent, service: this.serviceId, name: this.serviceName };
+    return healthReport(this);
   }
 
   /** Handles messages on `subject`, in queue group SERVICE_NAME unless told otherwise. */
