@@ -9,6 +9,8 @@ export interface NatsServerOptions {
   auth?: { user: string; password: string };
   /** Also serve the HTTP monitoring endpoints (/subsz, /connz). */
   monitor?: boolean;
+  /** More lines for the config file, e.g. `max_pending: 262144`. */
+  config?: string[];
 }
 
 export interface NatsServer {
@@ -64,6 +66,7 @@ async function launch(dir: string, options: NatsServerOptions, port: number, mon
   if (options.auth) {
     lines.push(`authorization { users = [ { user: ${JSON.stringify(options.auth.user)}, password: ${JSON.stringify(options.auth.password)} } ] }`);
   }
+  lines.push(...(options.config ?? []));
   const config = join(dir, "nats.conf");
   writeFileSync(config, lines.join("\n") + "\n");
   const child = spawn("nats-server", ["-c", config, "--ports_file_dir", dir], { stdio: ["ignore", "ignore", "pipe"] });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { randomBytes } from "node:crypto";
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { z } from "zod";
 import { parseArgs } from "./args.js";
 
@@ -57,8 +58,9 @@ export function resolveConfig<Extra = unknown>(
   schema?: z.ZodType<Extra>,
 ): ResolvedConfig<Extra> {
   const argv = sources.argv ?? process.argv.slice(2);
-  const env = sources.env ?? process.env;
   const cwd = sources.cwd ?? process.cwd();
+  // A .env file in the working directory ranks below the real environment.
+  const env = { ...readDotEnv(cwd), ...definedOnly(sources.env ?? process.env) };
   const args = parseArgs(argv);
   const dev = sources.dev === true || args["dev"] === true;
 
@@ -66,7 +68,7 @@ export function resolveConfig<Extra = unknown>(
   const merged: Record<string, unknown> = {
     ...(dev ? devDefaults(cwd, sources.devServiceName) : {}),
     ...file,
-    ...definedOnly(env),
+    ...env,
     ...args,
   };
 
@@ -93,6 +95,28 @@ function devDefaults(cwd: string, serviceName?: string): Record<string, string> 
 
 function pick(args: Record<string, unknown>, env: ConfigSources["env"] & object, key: string): unknown {
   return args[key] ?? env[key];
+}
+
+/** The NATS servers named in NATS_URL (comma-separated; blanks between commas are ignored). */
+export function natsServers(url: string): string[] {
+  return url
+    .split(",")
+    .map((server) => server.trim())
+    .filter(Boolean);
+}
+
+/** `KEY=value` lines of `<cwd>/.env`, or nothing when there is no such file. */
+function readDotEnv(cwd: string): Record<string, string> {
+  const path = join(cwd, ".env");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return {};
+    throw new ConfigError(`cannot read ${path} (${code ?? (err as Error).message}): fix its permissions or remove it`);
+  }
+  return definedOnly(parseEnv(text));
 }
 
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
@@ -159,6 +183,9 @@ function checkRequired(merged: Record<string, unknown>, needNats: boolean, dev: 
     if (value !== undefined && typeof value !== "string") {
       throw new ConfigError(`${key} must be a string, got ${value === true ? "a flag without a value" : typeof value}`);
     }
+  }
+  if (needNats && natsServers(merged["NATS_URL"] as string).length === 0) {
+    throw new ConfigError('NATS_URL names no server: set it to host:port or nats://host:port (comma-separated for several)');
   }
   if (/\s/.test(merged["SERVICE_NAME"] as string)) {
     throw new ConfigError("SERVICE_NAME must not contain whitespace: it names the service's NATS queue group");

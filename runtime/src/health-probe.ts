@@ -15,7 +15,7 @@ export const HEALTH_REPLY_BOUND_MS = 500;
 export async function probeHealth(sources: ConfigSources = {}, boundMs = HEALTH_REPLY_BOUND_MS): Promise<HealthReport> {
   const { config, serviceName } = resolveConfig(sources);
   const wantedId = typeof config.SERVICE_ID === "string" && config.SERVICE_ID !== "" ? config.SERVICE_ID : undefined;
-  const nc = await connectNats(config, { timeoutMs: 2_000, notify: () => undefined });
+  const nc = await connectNats(config, { timeoutMs: 2_000 });
   try {
     const inbox = createInbox();
     const reply = new Promise<HealthReport | undefined>((resolve) => {

@@ -1,5 +1,5 @@
 // Public API: re-exports only. Each concern lives in the file named after it.
-export { startService, Service, ServiceError } from "./service.js";
+export { startService, Service } from "./service.js";
 export type { StartOptions, StopOptions, PublishOptions, RequestOptions } from "./service.js";
 export { runService } from "./run.js";
 export { resolveConfig, ConfigError, generateServiceId } from "./config.js";
@@ -11,8 +11,12 @@ export type { Body } from "./encode.js";
 export { RecentErrors, RECENT_ERRORS_WINDOW_MS } from "./errors.js";
 export { HEALTH_SUBJECT, HEALTH_SUBJECTS } from "./health.js";
 export type { HealthReport } from "./health.js";
-export { ERROR_HEADER, ERROR_CODE_HEADER } from "./subscribe.js";
-export type { Handler, SubscribeOptions } from "./subscribe.js";
+export { ERROR_HEADER, ERROR_CODE_HEADER, ServiceError, DEFAULT_HANDLER_LIMITS } from "./subscribe.js";
+export type { Handler, HandlerLimits, SubscribeOptions } from "./subscribe.js";
+export { subjectsOverlap, subjectProblem, registrationsProblem, isRuntimeSubject, RUNTIME_SUBJECT_PREFIX } from "./subjects.js";
+export type { SubjectKind } from "./subjects.js";
+export { HandlerLoad } from "./load.js";
+export type { LoadFigures } from "./load.js";
 export { logSubject, categoryProblem, LogCategoryError, LOG_SUBJECT_PREFIX, LOG_SUBJECT_PREFIX_DOTTED } from "./log.js";
 export { startLogSink, LogFiles } from "./log-sink.js";
 export { formatLogLine, parseLogLine } from "./log-file-format.js";

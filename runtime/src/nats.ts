@@ -1,7 +1,8 @@
 import { connect, errors, type NatsConnection } from "@nats-io/transport-node";
+import { AsyncLocalStorage } from "node:async_hooks";
 import diagnostics from "node:diagnostics_channel";
 import type { Socket } from "node:net";
-import type { BaseConfig } from "./config.js";
+import { natsServers, type BaseConfig } from "./config.js";
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -15,8 +16,6 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Shown by the server (e.g. in /connz) to tell clients apart. */
   name?: string;
-  /** Where disconnect/reconnect notices go (default stderr). */
-  notify?: (line: string) => void;
 }
 
 /**
@@ -24,16 +23,15 @@ export interface ConnectOptions {
  * an unreachable server from refused credentials; once connected, the client reconnects forever.
  */
 export async function connectNats(config: BaseConfig, options: ConnectOptions = {}): Promise<NatsConnection> {
-  const servers = config.NATS_URL.split(",").map((s) => s.trim()).filter(Boolean);
+  const servers = natsServers(config.NATS_URL);
   const where = servers.map(redactUrl).join(", ");
   const user = config.NATS_USER || undefined;
   const timeout = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const notify = options.notify ?? ((line: string) => console.error(line));
 
-  const sockets = trackSockets(new Set(servers.map(serverPort)));
+  const sockets = new AttemptSockets();
   let nc: NatsConnection;
   try {
-    nc = await connect({
+    nc = await sockets.run(() => connect({
       servers,
       ...(user !== undefined ? { user, pass: config.NATS_PASSWORD ?? "" } : {}),
       name: options.name,
@@ -41,7 +39,7 @@ export async function connectNats(config: BaseConfig, options: ConnectOptions = 
       reconnect: true,
       maxReconnectAttempts: -1,
       waitOnFirstConnect: false,
-    });
+    }));
   } catch (err) {
     // The client leaves a socket open when a server accepts TCP but never speaks NATS,
     // which would keep a failed process alive: close what this attempt opened.
@@ -50,7 +48,6 @@ export async function connectNats(config: BaseConfig, options: ConnectOptions = 
   } finally {
     sockets.stop();
   }
-  void reportStatus(nc, notify);
   return nc;
 }
 
@@ -80,32 +77,30 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/[^/@]*@/, "//");
 }
 
-async function reportStatus(nc: NatsConnection, notify: (line: string) => void): Promise<void> {
-  for await (const status of nc.status()) {
-    if (status.type === "disconnect") notify(`[telestion] disconnected from NATS at ${redactUrl(status.server)}; reconnecting`);
-    else if (status.type === "reconnect") notify(`[telestion] reconnected to NATS at ${redactUrl(status.server)}`);
-    else if (status.type === "slowConsumer") notify(`[telestion] slow consumer on "${status.sub.getSubject()}": ${status.pending} messages pending`);
-  }
-}
-
-function serverPort(server: string): number {
-  const match = /:(\d+)\/?$/.exec(server);
-  return match ? Number(match[1]) : 4222;
-}
-
 /**
- * Collects the TCP sockets created while it listens (Node's `net.client.socket` channel);
- * only those connected to one of the NATS ports are destroyed, never another part's sockets.
+ * The TCP sockets one connect attempt opens. Node's `net.client.socket` channel announces every client
+ * socket of the process; the attempt runs inside its own AsyncLocalStorage context, and only sockets
+ * created within that context are the attempt's, so another connection (to the same port, or still
+ * connecting) is never touched.
  */
-function trackSockets(ports: Set<number>): { destroyAll(): void; stop(): void } {
-  const sockets: Socket[] = [];
-  const channel = diagnostics.channel("net.client.socket");
-  const onSocket = (message: unknown) => sockets.push((message as { socket: Socket }).socket);
-  channel.subscribe(onSocket);
-  return {
-    destroyAll: () => {
-      for (const socket of sockets) if (socket.remotePort === undefined || ports.has(socket.remotePort)) socket.destroy();
-    },
-    stop: () => channel.unsubscribe(onSocket),
+class AttemptSockets {
+  readonly #context = new AsyncLocalStorage<AttemptSockets>();
+  readonly #sockets: Socket[] = [];
+  readonly #channel = diagnostics.channel("net.client.socket");
+  readonly #onSocket = (message: unknown) => {
+    if (this.#context.getStore() === this) this.#sockets.push((message as { socket: Socket }).socket);
   };
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    this.#channel.subscribe(this.#onSocket);
+    return this.#context.run(this, fn);
+  }
+
+  destroyAll(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  stop(): void {
+    this.#channel.unsubscribe(this.#onSocket);
+  }
 }

@@ -5,6 +5,7 @@ import { oneLine } from "./one-line.js";
 /**
  * What generated services call: starts the service, runs `main`, and stops cleanly on SIGTERM/SIGINT
  * (exit 0). A startup error is printed on one line (the stack only when DEBUG is set) and exits 1.
+ * Once `main` has returned and the server has every subscription it made, it says the service runs.
  */
 export async function runService<Extra = unknown>(
   main: (service: Service<Extra>) => unknown,
@@ -22,6 +23,12 @@ export async function runService<Extra = unknown>(
     console.error(`[telestion] ${signal}: stopping ${service.serviceId}`);
     await service.stop();
   });
+  // A promise nobody awaited (a forgotten `await service.request(…)`) must not end the service:
+  // Node's default is to exit 1. Report it, count it in health, go on.
+  process.on("unhandledRejection", (reason) => {
+    service.errors.record();
+    console.error(`[telestion] unhandled promise rejection (a missing await?): ${oneLine(reason)}`);
+  });
   if (options.nats !== false) {
     void service.nc.closed().then((err) => {
       if (!stopping) fail(err ?? new Error("the NATS connection closed"));
@@ -36,6 +43,7 @@ export async function runService<Extra = unknown>(
     await service.stop({ timeoutMs: 1_000 }).catch(() => undefined);
     return fail(err);
   }
+  console.log(`${service.serviceId} is running (SERVICE_NAME ${service.serviceName})`);
   return service;
 }
 

@@ -11,7 +11,16 @@ import { Message } from "./message.js";
 import { checkDataDir } from "./data-dir.js";
 import { HandlerLoad } from "./load.js";
 import { connectNats } from "./nats.js";
-import { ERROR_CODE_HEADER, ERROR_HEADER, Handlers, type Handler, type SubscribeOptions } from "./subscribe.js";
+import { reportConnectionStatus } from "./connection-status.js";
+import {
+  ERROR_CODE_HEADER,
+  ERROR_HEADER,
+  Handlers,
+  ServiceError,
+  type Handler,
+  type HandlerLimits,
+  type SubscribeOptions,
+} from "./subscribe.js";
 
 export interface StartOptions<Extra = unknown> extends Omit<ConfigSources, "nats"> {
   /** false: run without a NATS connection (`nc` then throws). Default true. */
@@ -20,6 +29,8 @@ export interface StartOptions<Extra = unknown> extends Omit<ConfigSources, "nats
   config?: z.ZodType<Extra>;
   /** Bound for the first connect, in ms (default 5000). */
   connectTimeoutMs?: number;
+  /** Concurrency and pending limits of the service's handlers (see DEFAULT_HANDLER_LIMITS). */
+  handlerLimits?: Partial<HandlerLimits>;
 }
 
 export interface StopOptions {
@@ -34,17 +45,6 @@ export interface PublishOptions {
 export interface RequestOptions extends PublishOptions {
   /** ms to wait for the reply (default 5000). */
   timeoutMs?: number;
-}
-
-/** The responder answered with an error reply (`Nats-Service-Error` header). */
-export class ServiceError extends Error {
-  override name = "ServiceError";
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A running service: its configuration, its NATS connection, and the standard's helpers on top. */
@@ -65,10 +65,12 @@ export class Service<Extra = unknown> {
     /** Absolute DATA_DIR, shared between services. */
     readonly dataDir: string,
     nc: NatsConnection | undefined,
+    handlerLimits: Partial<HandlerLimits> = {},
   ) {
     this.#nc = nc;
     if (nc) {
-      this.#handlers = new Handlers(nc, this.errors, serviceName);
+      this.#handlers = new Handlers(nc, this.errors, serviceName, this.load, handlerLimits);
+      void reportConnectionStatus(nc, { notify: (line) => console.error(line), onProblem: () => this.errors.record() });
       // Health answers from a thread of its own (see health.ts); it ends with stop().
       const health = serveHealth(nc, this, config);
       this.#onStop.push(() => health.stop());
@@ -129,7 +131,10 @@ export class Service<Extra = unknown> {
       throw err;
     }
     const problem = reply.headers?.get(ERROR_HEADER);
-    if (problem) throw new ServiceError(`"${subject}" answered with an error: ${problem}`, reply.headers?.get(ERROR_CODE_HEADER) ?? "");
+    if (problem) {
+      const code = Number(reply.headers?.get(ERROR_CODE_HEADER)) || 500;
+      throw new ServiceError(code, `"${subject}" answered with an error: ${problem}`);
+    }
     return new Message(reply);
   }
 
@@ -181,7 +186,7 @@ export async function startService<Extra = unknown>(options: StartOptions<Extra>
   const { config, serviceName, serviceId, dataDir } = resolveConfig<Extra>({ ...options, nats: useNats }, options.config);
   checkDataDir(dataDir);
   const nc = useNats ? await connectNats(config, { timeoutMs: options.connectTimeoutMs, name: serviceId }) : undefined;
-  const service = new Service<Extra>(config, serviceName, serviceId, dataDir, nc);
+  const service = new Service<Extra>(config, serviceName, serviceId, dataDir, nc, options.handlerLimits);
   // A round trip, so that a started service already answers health requests.
   await nc?.flush();
   return service;

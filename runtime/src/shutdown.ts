@@ -1,17 +1,24 @@
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 
 /**
- * Runs `stop` on the first SIGTERM or SIGINT and exits 0 when it resolves (1 if it throws).
- * A second signal exits at once, for an operator who does not want to wait.
+ * A repeat of the same signal within this window is the same request: `tsx watch` and some
+ * terminals relay one Ctrl-C as two SIGINTs at once.
  */
-export function onShutdownSignal(stop: (signal: string) => Promise<void>): void {
-  let stopping = false;
+export const REPEAT_WINDOW_MS = 1_000;
+
+/**
+ * Runs `stop` on the first SIGTERM or SIGINT and exits 0 when it resolves (1 if it throws).
+ * A later signal exits at once, for an operator who does not want to wait.
+ */
+export function onShutdownSignal(stop: (signal: string) => Promise<void>, now: () => number = Date.now): void {
+  let first: { signal: NodeJS.Signals; at: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (first) {
+      if (signal === first.signal && now() - first.at < REPEAT_WINDOW_MS) return;
       console.error(`[telestion] ${signal} again: exiting without waiting`);
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
-    stopping = true;
+    first = { signal, at: now() };
     stop(signal).then(
       () => process.exit(0),
       (err: unknown) => {

@@ -131,7 +131,7 @@ describe("reply: request/reply", () => {
     await expect(client.request("fail.encode")).rejects.toThrow(/cannot encode body as JSON/);
     const err = await client.request("fail.json", new Uint8Array([0xff])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceError);
-    expect((err as ServiceError).code).toBe("500");
+    expect((err as ServiceError).code).toBe(400);
     expect((err as ServiceError).message).toMatch(/MessageFormatError: body on "fail.json" is not valid JSON/);
     expect((await client.request("fine")).text()).toBe("still here");
     expect(service.errors.total).toBe(4);

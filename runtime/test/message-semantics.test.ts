@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { startLogSink, type Message } from "../src/index.js";
+import { useTestBus, waitUntil } from "./helpers/services.js";
+
+const bus = useTestBus();
+
+describe("overlapping registrations in one queue group", () => {
+  it("are refused with one line naming both subjects and the way out", async () => {
+    const service = await bus.start("overlap-refused");
+    service.subscribe("sensors.>", () => undefined);
+    expect(() => service.reply("sensors.get", () => "x")).toThrow(
+      /^subscription subject "sensors\.>" and reply subject "sensors\.get" overlap: .*queue group "overlap-refused"\)$/,
+    );
+    expect(() => service.subscribe("*.get", () => undefined)).toThrow(/"sensors\.>" and subscription subject "\*\.get" overlap/);
+    expect(() => service.subscribe("sensors.>", () => undefined)).toThrow(/"sensors\.>" is registered twice/);
+  });
+
+  it("are allowed in different queue groups, and then each handler gets every matching message", async () => {
+    const service = await bus.start("overlap-own-groups");
+    const client = await bus.start("overlap-own-groups-client");
+    const all: string[] = [];
+    service.subscribe("orders.>", (m) => void all.push(m.subject), { queue: false });
+    service.reply("orders.get", () => "order");
+    await service.nc.flush();
+    for (let i = 0; i < 50; i++) expect((await client.request("orders.get")).text()).toBe("order");
+    await waitUntil(() => all.length === 50);
+  });
+
+  it("non-overlapping subjects (the README's example) split nothing: every request is answered right", async () => {
+    const service = await bus.start("readme-example");
+    const client = await bus.start("readme-example-client");
+    const readings: unknown[] = [];
+    service.subscribe("sensors.>", (m) => void readings.push(m.json()));
+    service.reply("status.get", () => ({ readings: readings.length }));
+    await service.nc.flush();
+    for (let i = 0; i < 100; i++) client.publish(`sensors.s${i % 5}`, { value: i });
+    for (let i = 0; i < 100; i++) expect((await client.request("status.get")).json()).toHaveProperty("readings");
+    await waitUntil(() => readings.length === 100);
+    expect(service.errors.total).toBe(0);
+  });
+});
+
+describe("only reply handlers reply", () => {
+  it("a failing subscription handler never answers a request meant for another service's responder", async () => {
+    const listener = await bus.start("only-reply-listener");
+    const responder = await bus.start("only-reply-responder");
+    const client = await bus.start("only-reply-client");
+    listener.subscribe("audit.>", () => {
+      throw new Error("the listener cannot parse this");
+    });
+    responder.reply("audit.query", () => "the real answer");
+    await Promise.all([listener.nc.flush(), responder.nc.flush()]);
+    for (let i = 0; i < 20; i++) expect((await client.request("audit.query")).text()).toBe("the real answer");
+    await waitUntil(() => listener.errors.total === 20);
+  });
+});
+
+describe("the runtime's own subjects stay out of user wildcards", () => {
+  it("a '>' handler that logs is called once per message, and never for health or log subjects", async () => {
+    const service = await bus.start("wildcard-logger");
+    const client = await bus.start("wildcard-logger-client");
+    const subjects: string[] = [];
+    service.subscribe(">", (m: Message) => {
+      subjects.push(m.subject);
+      service.log("seen", { subject: m.subject });
+    });
+    service.subscribe("*", () => undefined, { queue: "single-token" });
+    await service.nc.flush();
+    client.publish("one.message", "x");
+    await client.request("__telestion__/health");
+    await client.request("__telestion__.health");
+    await client.nc.flush();
+    await service.nc.flush();
+    await waitUntil(() => subjects.length >= 1);
+    await client.request("__telestion__/health"); // a round trip later, still only the one message
+    expect(subjects.filter((s) => !s.startsWith("_INBOX."))).toEqual(["one.message"]);
+  });
+
+  it("an explicit __telestion__ subscription still gets them", async () => {
+    const service = await bus.start("explicit-runtime-subject");
+    const client = await bus.start("explicit-runtime-subject-client");
+    const seen: string[] = [];
+    service.subscribe("__telestion__.log.>", (m) => void seen.push(m.subject), { queue: false });
+    await service.nc.flush();
+    client.log("audit", "line");
+    client.publish("__telestion__.log.dotted", "line");
+    await waitUntil(() => seen.length === 1);
+    expect(seen).toEqual(["__telestion__.log.dotted"]);
+  });
+});
+
+describe("the log sink beside a service", () => {
+  it("never takes the service's messages: its own queue group", async () => {
+    const service = await bus.start("sink-neighbour");
+    const client = await bus.start("sink-neighbour-client");
+    let handled = 0;
+    service.subscribe("sensors.x", () => {
+      handled++;
+      service.log("sink-neighbour", { handled });
+    });
+    startLogSink(service);
+    await service.nc.flush();
+    for (let i = 0; i < 1_000; i++) client.publish("sensors.x", i);
+    await waitUntil(() => handled === 1_000);
+  });
+});
