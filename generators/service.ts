@@ -1,9 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ActionType, CustomActionConfig, NodePlopAPI, PlopGenerator } from "node-plop";
-import type { Answers, PackageManager } from "../src/answers.js";
+import type { Answers } from "../src/answers.js";
 import { listFiles } from "../src/list-files.js";
 import { packageRoot } from "../src/own-package.js";
+import { packageManagerFacts, packageManagerTemplateData } from "../src/package-manager.js";
 import { renderTemplate } from "./render-template.js";
 import {
   HANDLERS_MARKER,
@@ -41,14 +42,9 @@ export interface ProjectData {
   installCommand: string;
   /** `generate` with arguments for plop: npm needs `--` before them, the others pass them on as they are. */
   generateCommand: string;
+  /** The package manager's own package.json fields (pins, allowed install scripts), values as JSON text. */
+  packageJsonFields: Array<{ key: string; value: string }>;
 }
-
-const COMMANDS: Record<PackageManager, Pick<ProjectData, "runCommand" | "installCommand" | "generateCommand">> = {
-  npm: { runCommand: "npm run", installCommand: "npm install", generateCommand: "npm run generate --" },
-  pnpm: { runCommand: "pnpm", installCommand: "pnpm install", generateCommand: "pnpm generate" },
-  yarn: { runCommand: "yarn", installCommand: "yarn", generateCommand: "yarn generate" },
-  bun: { runCommand: "bun run", installCommand: "bun install", generateCommand: "bun run generate" },
-};
 
 export function projectData(answers: Answers): ProjectData {
   return {
@@ -56,7 +52,7 @@ export function projectData(answers: Answers): ProjectData {
     description: answers.description,
     runtime: answers.runtime,
     serviceName: answers.name.replace(/^@[^/]+\//, ""),
-    ...COMMANDS[answers.packageManager],
+    ...packageManagerTemplateData(answers.packageManager),
   };
 }
 
@@ -80,10 +76,12 @@ export function registerServiceGenerator(plop: NodePlopAPI): PlopGenerator {
   });
 }
 
-/** One file for the render action: rendered with `data` through plop's Handlebars, or copied verbatim. */
+/** One file for the render action: rendered with `data` through plop's Handlebars, copied verbatim, or given as `content`. */
 export interface RenderedFile {
   path: string;
-  templateFile: string;
+  templateFile?: string;
+  /** The whole content, written as is (a package manager's settings file, e.g. pnpm-workspace.yaml). */
+  content?: string;
   data?: object;
   verbatim?: true;
 }
@@ -97,6 +95,7 @@ export function serviceActions(answers: Answers): ActionType[] {
     // The project's own plop templates must stay templates.
     ...listFiles(HANDLER_DIR).map((file) => ({ path: `plop-templates/${file}`, templateFile: join(HANDLER_DIR, file), verbatim: true as const })),
     ...specs.flatMap(handlerFiles),
+    ...Object.entries(packageManagerFacts(answers.packageManager).files).map(([path, content]) => ({ path, content })),
   ];
   const render: CustomActionConfig<"render"> = { type: "render", files, abortOnFail: true };
   // node-plop's ActionType leaves custom action configs out on purpose (see its typings).
@@ -146,9 +145,9 @@ function renderAction(_answers: unknown, config: CustomActionConfig<string>, plo
       mkdirSync(dir, { recursive: true });
       made.add(dir);
     }
-    const content = file.verbatim
-      ? readFileSync(file.templateFile, "utf8")
-      : renderTemplate(TEMPLATES_ROOT, file.templateFile, file.data ?? {});
+    const content =
+      file.content ??
+      (file.verbatim ? readFileSync(file.templateFile!, "utf8") : renderTemplate(TEMPLATES_ROOT, file.templateFile!, file.data ?? {}));
     try {
       writeFileSync(target, content, { flag: "wx" });
     } catch (err) {

@@ -2,14 +2,102 @@ import type { PackageManager } from "./answers.js";
 
 export const PACKAGE_MANAGERS: readonly PackageManager[] = ["npm", "pnpm", "yarn", "bun"];
 
-/** How each package manager installs a project's dependencies and runs one of its scripts. */
-const COMMANDS: Record<PackageManager, { install: string[]; run: (script: string) => string[] }> = {
-  npm: { install: ["npm", "install"], run: (script) => ["npm", "run", script] },
-  pnpm: { install: ["pnpm", "install"], run: (script) => ["pnpm", script] },
-  yarn: { install: ["yarn", "install"], run: (script) => ["yarn", script] },
-  // `bun <name>` prefers bun's own subcommands over scripts of the same name, so say `run`.
-  bun: { install: ["bun", "install"], run: (script) => ["bun", "run", script] },
+/**
+ * What the generated project needs from whichever manager installs it, written below in each
+ * manager's own words:
+ * - vite stays below 8.4.0 (vitest's dependency): 8.4.0 has an optional dependency
+ *   (napi-windows-process-start-time) that is missing from the registry; npm ci and yarn fail on it.
+ * - esbuild may run its install script (it checks its platform binary). pnpm 10+ fails the install
+ *   on scripts nobody allowed, npm 11 skips them with a warning, bun runs only trusted ones.
+ */
+const PINS = { vite: "~8.3.8" };
+const BUILDS = ["esbuild"];
+
+/** Everything that differs between package managers, in one place. */
+export interface PackageManagerFacts {
+  /** argv that installs the project's dependencies. */
+  install: string[];
+  /** argv before a script's name that runs a package.json script. */
+  run: string[];
+  /** What goes between a script's name and arguments for the script itself (npm needs `--`). */
+  scriptArgs: string[];
+  /** argv before a dependency's binary that runs it, e.g. `npx tsc`. */
+  exec: string[];
+  /** The lockfile the install writes. */
+  lockfile: string;
+  /** Top-level package.json fields the manager reads. */
+  packageJson: Record<string, unknown>;
+  /** Further files of the project (path → content) that hold the manager's settings. */
+  files: Record<string, string>;
+}
+
+const FACTS: Record<PackageManager, PackageManagerFacts> = {
+  npm: {
+    install: ["npm", "install"],
+    run: ["npm", "run"],
+    scriptArgs: ["--"],
+    exec: ["npx"],
+    lockfile: "package-lock.json",
+    // allowScripts: npm 11 reads it (older npm ignores it); without it every install warns about esbuild.
+    packageJson: { overrides: PINS, allowScripts: Object.fromEntries(BUILDS.map((name) => [name, true])) },
+    files: {},
+  },
+  pnpm: {
+    install: ["pnpm", "install"],
+    run: ["pnpm"],
+    scriptArgs: [],
+    exec: ["pnpm", "exec"],
+    lockfile: "pnpm-lock.yaml",
+    packageJson: {},
+    // pnpm 11+ reads its settings only from pnpm-workspace.yaml, not from package.json's "pnpm" field.
+    files: { "pnpm-workspace.yaml": pnpmWorkspace() },
+  },
+  yarn: {
+    install: ["yarn", "install"],
+    run: ["yarn"],
+    scriptArgs: [],
+    exec: ["yarn"],
+    lockfile: "yarn.lock",
+    // Yarn runs install scripts unasked; it reads pins only from "resolutions".
+    packageJson: { resolutions: PINS },
+    files: {},
+  },
+  bun: {
+    install: ["bun", "install"],
+    // `bun <name>` prefers bun's own subcommands (`bun test`) over scripts of the same name, so say `run`.
+    run: ["bun", "run"],
+    scriptArgs: [],
+    exec: ["bunx"],
+    lockfile: "bun.lock",
+    packageJson: { overrides: PINS, trustedDependencies: BUILDS },
+    files: {},
+  },
 };
+
+/**
+ * pnpm's settings file. `packages` is required by pnpm 9 in any pnpm-workspace.yaml; `allowBuilds`
+ * is what pnpm 11+ reads, `onlyBuiltDependencies` what pnpm 10 reads.
+ */
+function pnpmWorkspace(): string {
+  return [
+    "# pnpm's settings for this project (pnpm reads them only from this file).",
+    "packages:",
+    "  - .",
+    "overrides:",
+    ...Object.entries(PINS).map(([name, range]) => `  ${name}: "${range}"`),
+    "# Dependencies whose install scripts may run: allowBuilds for pnpm 11+, onlyBuiltDependencies for pnpm 10.",
+    "allowBuilds:",
+    ...BUILDS.map((name) => `  ${name}: true`),
+    "onlyBuiltDependencies:",
+    ...BUILDS.map((name) => `  - ${name}`),
+    "",
+  ].join("\n");
+}
+
+/** The facts of one package manager (a copy: callers may change it). */
+export function packageManagerFacts(pm: PackageManager): PackageManagerFacts {
+  return structuredClone(FACTS[pm]);
+}
 
 export function isPackageManager(value: string): value is PackageManager {
   return (PACKAGE_MANAGERS as readonly string[]).includes(value);
@@ -27,10 +115,34 @@ export function detectPackageManager(userAgent: string | undefined): PackageMana
 
 /** argv of the install command, e.g. ["pnpm", "install"]. */
 export function installCommand(pm: PackageManager): string[] {
-  return [...COMMANDS[pm].install];
+  return [...FACTS[pm].install];
 }
 
-/** argv that runs a package.json script, e.g. ["npm", "run", "dev"]. */
-export function runCommand(pm: PackageManager, script: string): string[] {
-  return COMMANDS[pm].run(script);
+/** argv that runs a package.json script with arguments, e.g. ["npm", "run", "generate", "--", "reply", "x"]. */
+export function runCommand(pm: PackageManager, script: string, ...args: string[]): string[] {
+  const { run, scriptArgs } = FACTS[pm];
+  return args.length === 0 ? [...run, script] : [...run, script, ...scriptArgs, ...args];
+}
+
+/**
+ * What the project templates need about the package manager: commands for its README, and the
+ * package.json fields as `{ key, value }` with the value already JSON at the indentation of a
+ * top-level field (Handlebars has no JSON pretty-printer of its own).
+ */
+export function packageManagerTemplateData(pm: PackageManager): {
+  runCommand: string;
+  installCommand: string;
+  generateCommand: string;
+  packageJsonFields: Array<{ key: string; value: string }>;
+} {
+  const facts = FACTS[pm];
+  return {
+    runCommand: facts.run.join(" "),
+    installCommand: facts.install.join(" "),
+    generateCommand: [...facts.run, "generate", ...facts.scriptArgs].join(" "),
+    packageJsonFields: Object.entries(facts.packageJson).map(([key, value]) => ({
+      key,
+      value: JSON.stringify(value, null, 2).replaceAll("\n", "\n  "),
+    })),
+  };
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { detectPackageManager, installCommand, isPackageManager, runCommand } from "../src/package-manager.js";
+import { parse } from "yaml";
+import {
+  PACKAGE_MANAGERS,
+  detectPackageManager,
+  installCommand,
+  isPackageManager,
+  packageManagerFacts,
+  packageManagerTemplateData,
+  runCommand,
+} from "../src/package-manager.js";
 
 describe("detectPackageManager", () => {
   it.each([
@@ -44,5 +53,43 @@ describe("commands", () => {
     expect(["npm", "pnpm", "yarn", "bun"].every(isPackageManager)).toBe(true);
     expect(isPackageManager("cnpm")).toBe(false);
     expect(isPackageManager("NPM")).toBe(false);
+  });
+});
+
+describe("what each manager needs in the generated project", () => {
+  it("passes arguments to a script: npm needs --, the others do not", () => {
+    expect(runCommand("npm", "generate", "reply", "x")).toEqual(["npm", "run", "generate", "--", "reply", "x"]);
+    expect(runCommand("pnpm", "generate", "reply", "x")).toEqual(["pnpm", "generate", "reply", "x"]);
+    expect(runCommand("yarn", "generate", "reply", "x")).toEqual(["yarn", "generate", "reply", "x"]);
+    expect(runCommand("bun", "generate", "reply", "x")).toEqual(["bun", "run", "generate", "reply", "x"]);
+  });
+
+  it("writes the vite pin and the allowed esbuild script in each manager's own words", () => {
+    expect(packageManagerFacts("npm").packageJson).toEqual({ overrides: { vite: "~8.3.8" }, allowScripts: { esbuild: true } });
+    expect(packageManagerFacts("yarn").packageJson).toEqual({ resolutions: { vite: "~8.3.8" } });
+    expect(packageManagerFacts("bun").packageJson).toEqual({ overrides: { vite: "~8.3.8" }, trustedDependencies: ["esbuild"] });
+    // pnpm 11+ reads none of package.json's "pnpm" field: everything goes to pnpm-workspace.yaml.
+    expect(packageManagerFacts("pnpm").packageJson).toEqual({});
+    expect(parse(packageManagerFacts("pnpm").files["pnpm-workspace.yaml"]!)).toEqual({
+      packages: ["."],
+      overrides: { vite: "~8.3.8" },
+      allowBuilds: { esbuild: true },
+      onlyBuiltDependencies: ["esbuild"],
+    });
+    for (const pm of ["npm", "yarn", "bun"] as const) expect(packageManagerFacts(pm).files).toEqual({});
+  });
+
+  it("names each lockfile and how to run a dependency's binary", () => {
+    expect(PACKAGE_MANAGERS.map((pm) => packageManagerFacts(pm).lockfile)).toEqual(["package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock"]);
+    expect(PACKAGE_MANAGERS.map((pm) => packageManagerFacts(pm).exec.join(" "))).toEqual(["npx", "pnpm exec", "yarn", "bunx"]);
+  });
+
+  it("gives the templates commands and package.json fields that render to valid JSON", () => {
+    const data = packageManagerTemplateData("npm");
+    expect(data).toMatchObject({ runCommand: "npm run", installCommand: "npm install", generateCommand: "npm run generate --" });
+    const fields = data.packageJsonFields.map(({ key, value }) => `  ${JSON.stringify(key)}: ${value}`).join(",\n");
+    expect(JSON.parse(`{\n${fields}\n}`)).toEqual(packageManagerFacts("npm").packageJson);
+    expect(fields).toContain('  "overrides": {\n    "vite": "~8.3.8"\n  }');
+    expect(packageManagerTemplateData("yarn").installCommand).toBe("yarn install");
   });
 });
