@@ -21,7 +21,9 @@ export const COMMIT_MESSAGE = "Initial commit from create-telestion-service";
 
 /**
  * The steps after generation: install, git, then the next steps. Only a failed install makes the
- * run fail (the project cannot run without it); git trouble is reported and the project kept.
+ * run fail (the project cannot run without it): then the last line says what failed, where the
+ * files are and what to run, and nothing calls the project ready. Git trouble is reported and the
+ * project kept.
  */
 export async function finish(
   answers: Answers,
@@ -29,31 +31,63 @@ export async function finish(
   io: FinishIo,
 ): Promise<{ install: InstallOutcome; git: GitOutcome }> {
   const cd = cdCommand(answers.directory, targetDir, io.cwd);
-  const install = answers.install ? await installDependencies(answers, targetDir, cd, io) : "skipped";
+  const failure = answers.install ? await installDependencies(answers, targetDir, io) : undefined;
+  const install: InstallOutcome = !answers.install ? "skipped" : failure === undefined ? "installed" : "failed";
   // After the install, so that the first commit includes the lockfile it wrote.
   const git = answers.git ? await initGit(targetDir, io) : "skipped";
-  io.log(nextSteps(answers, cd, install === "installed"));
+  if (failure === undefined) io.log(nextSteps(answers, cd, install === "installed"));
+  else io.warn(installFailure(answers, targetDir, cd, failure));
   return { install, git };
 }
 
-/** Installs with the chosen package manager, its progress shown as it happens. */
-export async function installDependencies(
-  answers: Answers,
-  targetDir: string,
-  cd: string | undefined,
-  io: FinishIo,
-): Promise<InstallOutcome> {
+/** Why an install failed, as said in the middle of the final error line. */
+export type InstallFailure =
+  | { kind: "not-started"; message: string }
+  | { kind: "runtime-not-found" }
+  | { kind: "exit"; code: number | string };
+
+/**
+ * Installs with the chosen package manager, its output shown as it happens (and kept, to recognise
+ * a runtime that is not on the registry). Resolves to undefined on success, else to why it failed.
+ */
+export async function installDependencies(answers: Answers, targetDir: string, io: FinishIo): Promise<InstallFailure | undefined> {
   const command = installCommand(answers.packageManager);
   io.log(`\nInstalling dependencies: ${command.join(" ")}\n`);
   // Package managers are .cmd scripts on Windows, which only a shell can start.
-  const result = await run(command, { cwd: targetDir, env: io.env, stdio: "inherit", shell: process.platform === "win32" });
-  if (result.code === 0) return "installed";
-  const retry = [cd, command.join(" ")].filter(Boolean).join(" && ");
-  const why = result.error
-    ? `could not start ${command[0]} (${result.error.message}); install it or choose another with --package-manager`
-    : `exited with code ${result.code ?? result.signal}; see the output above`;
-  io.warn(`error: "${command.join(" ")}" failed: ${why}. The service was generated; to retry, run: ${retry}`);
-  return "failed";
+  const result = await run(command, { cwd: targetDir, env: io.env, stdio: "tee", shell: process.platform === "win32" });
+  if (result.code === 0) return undefined;
+  if (result.error) return { kind: "not-started", message: result.error.message };
+  if (runtimeNotFound(result.output)) return { kind: "runtime-not-found" };
+  return { kind: "exit", code: result.code ?? result.signal ?? "unknown" };
+}
+
+/**
+ * Whether a package manager's output says the registry has no telestion-runtime (or no version
+ * of it that matches). Each manager words it differently, always on one line naming the package:
+ *   npm   "npm error 404 Not Found - GET https://registry.npmjs.org/telestion-runtime"
+ *   pnpm  "GET https://registry.npmjs.org/telestion-runtime: Not Found - 404"
+ *   yarn  'error Couldn't find package "telestion-runtime" on the "npm" registry.'
+ *   bun   "error: GET https://registry.npmjs.org/telestion-runtime - 404"
+ */
+export function runtimeNotFound(output: string): boolean {
+  return output
+    .split("\n")
+    .some((line) => /telestion-runtime\b/.test(line) && /\b404\b|not found|couldn't find|no matching version|ETARGET/i.test(line));
+}
+
+/** The one line that ends a run whose install failed: what failed, where the files are, what to run. */
+export function installFailure(answers: Answers, targetDir: string, cd: string | undefined, failure: InstallFailure): string {
+  const command = installCommand(answers.packageManager).join(" ");
+  const then = `then run: ${[cd, command].filter(Boolean).join(" && ")}`;
+  const files = `${answers.name} was generated in ${targetDir} but its dependencies are not installed`;
+  switch (failure.kind) {
+    case "not-started":
+      return `error: could not start ${command} (${failure.message}). ${files}; install ${answers.packageManager}, ${then}`;
+    case "runtime-not-found":
+      return `error: "${command}" failed because telestion-runtime ${answers.runtime} is not on the package registry. ${files}; generate it again with --runtime <a telestion-runtime tarball or directory>, or point "telestion-runtime" in its package.json at one, ${then}`;
+    case "exit":
+      return `error: "${command}" failed (exit code ${failure.code}; its output is above). ${files}; fix what it reports, ${then}`;
+  }
 }
 
 /**
@@ -128,17 +162,31 @@ interface RunResult {
   error?: Error;
 }
 
-/** Runs a command to completion; never rejects. */
+/** Output kept of one command: enough for the lines around an error, bounded for chatty installs. */
+const KEPT_OUTPUT = 256 * 1024;
+
+/**
+ * Runs a command to completion; never rejects. "tee" shows its output as it comes and keeps it too
+ * (the manager then sees pipes, not a terminal: fewer colours and spinners, the same messages).
+ */
 function run(
   command: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; stdio: "inherit" | "pipe"; shell: boolean },
+  options: { cwd: string; env: NodeJS.ProcessEnv; stdio: "tee" | "pipe"; shell: boolean },
 ): Promise<RunResult> {
   const [file = "", ...args] = command;
+  const tee = options.stdio === "tee";
   return new Promise((resolve) => {
-    const child = spawn(file, args, options);
+    const child = spawn(file, args, { ...options, stdio: [tee ? "inherit" : "pipe", "pipe", "pipe"] });
     let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-KEPT_OUTPUT));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      keep(chunk);
+      if (tee) process.stdout.write(chunk);
+    });
+    child.stderr!.on("data", (chunk: Buffer) => {
+      keep(chunk);
+      if (tee) process.stderr.write(chunk);
+    });
     child.on("error", (error) => resolve({ code: null, signal: null, output, error }));
     child.on("close", (code, signal) => resolve({ code, signal, output }));
   });

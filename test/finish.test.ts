@@ -4,7 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Answers } from "../src/answers.js";
-import { COMMIT_MESSAGE, cdCommand, finish, type FinishIo, initGit, nextSteps, shellQuote } from "../src/finish.js";
+import {
+  COMMIT_MESSAGE,
+  cdCommand,
+  finish,
+  type FinishIo,
+  initGit,
+  installFailure,
+  nextSteps,
+  runtimeNotFound,
+  shellQuote,
+} from "../src/finish.js";
 
 /*
  * Real git and a real `npm install` (of a project without dependencies, so no network is needed).
@@ -96,14 +106,15 @@ describe("finish", () => {
     expect(logs.join("\n")).toContain("  cd target\n  npm install\n  npm run dev");
   });
 
-  it("reports a failed install with the command to retry, still sets up git, and fails", async () => {
+  it("reports a failed install last, with where the files are and the command to retry; still sets up git; never says ready", async () => {
     writeProject("{ not json");
     const outcome = await finish(answers({ install: true, git: true }), target, io(env(true)));
     expect(outcome).toEqual({ install: "failed", git: "committed" });
     expect(warnings).toEqual([
-      'error: "npm install" failed: exited with code 1; see the output above. The service was generated; to retry, run: cd target && npm install',
+      `error: "npm install" failed (exit code 1; its output is above). target-svc was generated in ${target} but its dependencies are not installed; fix what it reports, then run: cd target && npm install`,
     ]);
-    expect(logs.join("\n")).toContain("  cd target\n  npm install\n  npm run dev");
+    expect(logs.join("\n")).not.toMatch(/ready|Next steps/);
+    expect(existsSync(join(target, "src", "main.ts"))).toBe(true);
   });
 
   it("reports a package manager that cannot be started, and git missing from PATH", async () => {
@@ -112,9 +123,10 @@ describe("finish", () => {
     mkdirSync(emptyPath);
     const outcome = await finish(answers({ install: true, git: true }), target, io(env(true, { PATH: emptyPath })));
     expect(outcome).toEqual({ install: "failed", git: "no-git" });
-    expect(warnings[0]).toBe(
-      'error: "npm install" failed: could not start npm (spawn npm ENOENT); install it or choose another with --package-manager. The service was generated; to retry, run: cd target && npm install',
-    );
+    expect(warnings).toEqual([
+      `error: could not start npm install (spawn npm ENOENT). target-svc was generated in ${target} but its dependencies are not installed; install npm, then run: cd target && npm install`,
+    ]);
+    expect(logs.join("\n")).not.toMatch(/ready|Next steps/);
     expect(logs).toContain("git was not found: skipped initialising a repository.");
     expect(existsSync(join(target, ".git"))).toBe(false);
   });
@@ -180,5 +192,31 @@ describe("next steps", () => {
     expect(cdCommand("My Service", "/home/u/My Service", "/home/u")).toBe("cd 'My Service'");
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(shellQuote("a/b-c_d.e")).toBe("a/b-c_d.e");
+  });
+});
+
+describe("a runtime missing from the registry", () => {
+  // What each manager printed here for `--runtime 99.99.99` (telestion-runtime is not published yet).
+  it.each([
+    ["npm", "npm error 404 Not Found - GET https://registry.npmjs.org/telestion-runtime - Not found"],
+    ["pnpm", "  ╰─▶ GET https://registry.npmjs.org/telestion-runtime: Not Found - 404"],
+    ["yarn", 'error Couldn\'t find package "telestion-runtime" on the "npm" registry.'],
+    ["bun", "error: GET https://registry.npmjs.org/telestion-runtime - 404"],
+    ["npm, once published", "npm error notarget No matching version found for telestion-runtime@99.99.99."],
+  ])("is recognised in %s's output", (_pm, line) => {
+    expect(runtimeNotFound(`some progress\n${line}\nmore lines\n`)).toBe(true);
+  });
+
+  it("is not confused with another package's 404 or other failures", () => {
+    expect(runtimeNotFound('error Couldn\'t find package "napi-windows-process-start-time" on the "npm" registry.')).toBe(false);
+    expect(runtimeNotFound("npm error 404 Not Found - GET https://registry.npmjs.org/left-pad\n+ telestion-runtime 0.1.0")).toBe(false);
+    expect(runtimeNotFound("npm error code EACCES")).toBe(false);
+  });
+
+  it("names --runtime in the final line", () => {
+    const line = installFailure(answers({ runtime: "99.99.99", packageManager: "pnpm" }), "/w/target", "cd target", { kind: "runtime-not-found" });
+    expect(line).toBe(
+      'error: "pnpm install" failed because telestion-runtime 99.99.99 is not on the package registry. target-svc was generated in /w/target but its dependencies are not installed; generate it again with --runtime <a telestion-runtime tarball or directory>, or point "telestion-runtime" in its package.json at one, then run: cd target && pnpm install',
+    );
   });
 });
