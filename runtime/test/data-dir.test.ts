@@ -58,7 +58,7 @@ describe("a DATA_DIR that cannot be written", () => {
     expect(lines[0]).toMatch(oneLineError(`DATA_DIR ${dir} is not writable for this user (EACCES, uid ${NOBODY}): make it writable for this user or point DATA_DIR elsewhere`));
   });
 
-  it("is on a read-only bind mount (a check of permissions alone passes for root): EROFS", (ctx) => {
+  it("is on a read-only bind mount: EROFS", (ctx) => {
     const source = join(root, "bind-source");
     const target = join(root, "bind-target");
     mkdirSync(source);
@@ -72,6 +72,19 @@ describe("a DATA_DIR that cannot be written", () => {
     expect(status).toBe(1);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(oneLineError(`DATA_DIR ${target} is on a read-only file system (EROFS, uid 0): make it writable for this user or point DATA_DIR elsewhere`));
+  });
+
+  it("is on a full disk (permissions alone say writable): ENOSPC", (ctx) => {
+    const disk = join(root, "full-disk");
+    mkdirSync(disk);
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", disk], { encoding: "utf8" });
+    if (mounted.status !== 0) ctx.skip(`a 64 KiB tmpfs needs root (mount): ${mounted.stderr.trim()}`);
+    mounts.unshift(disk);
+    expect(() => writeFileSync(join(disk, "filler"), Buffer.alloc(256 * 1024))).toThrow(/ENOSPC/);
+    const { status, lines } = startService(disk);
+    expect(status).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(oneLineError(`DATA_DIR ${disk} has no space left (ENOSPC, uid 0): make it writable for this user or point DATA_DIR elsewhere`));
   });
 
   it("passes when writable, and leaves no probe file behind", () => {
