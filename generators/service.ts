@@ -35,6 +35,8 @@ export interface ProjectData {
   description: string;
   /** The dependency spec for telestion-runtime. */
   runtime: string;
+  /** telestion-runtime is installed from the project's vendor/ folder: the Dockerfile must copy it before npm ci. */
+  vendoredRuntime: boolean;
   /** The unscoped package name: the default SERVICE_NAME, the bin and the executable's name. */
   serviceName: string;
   /** How the chosen package manager runs a script and installs, for the README. */
@@ -51,6 +53,7 @@ export function projectData(answers: Answers): ProjectData {
     name: answers.name,
     description: answers.description,
     runtime: answers.runtime,
+    vendoredRuntime: answers.runtime.startsWith("file:vendor/"),
     serviceName: answers.name.replace(/^@[^/]+\//, ""),
     ...packageManagerTemplateData(answers.packageManager),
   };

@@ -8,6 +8,7 @@ import type { Answers } from "./answers.js";
 import { UserError } from "./errors.js";
 import { listFiles } from "./list-files.js";
 import { directoryProblem } from "./validate.js";
+import { vendorRuntime } from "./vendor-runtime.js";
 
 /**
  * Writes a new service into `targetDir` (absolute) and resolves to the paths written, relative and
@@ -26,7 +27,9 @@ export async function generate(answers: Answers, targetDir: string): Promise<str
     // user's project; mkdir applies the umask like any folder the user makes.
     staging = join(dirname(targetDir), `.${basename(targetDir)}-${randomBytes(4).toString("hex")}`);
     await mkdir(staging);
-    await render(answers, staging);
+    // A local runtime is copied into the project (vendor/), so package.json can point at it relatively.
+    const runtime = await vendorRuntime(answers.runtime, staging);
+    await render({ ...answers, runtime }, staging);
     const files = listFiles(staging);
     assertUsable(targetDir); // again: time passed while rendering
     await moveIntoPlace(staging, targetDir);

@@ -1,16 +1,23 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DockerfileParser, Env, From, Healthcheck, JSONInstruction, ModifiableInstruction, type Instruction } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Answers } from "../src/answers.js";
+import { UserError } from "../src/errors.js";
 import { generate } from "../src/generate.js";
 
 /*
- * Docker cannot run on these machines, so the generated Dockerfile is checked statically: the
- * dockerfile-utils linter for syntax, plus the rules it is blind to (unknown --from stages,
- * shell-form ENTRYPOINT, …) asserted here on the dockerfile-ast parse tree.
+ * The generated Dockerfile checked statically: the dockerfile-utils linter for syntax, plus the rules
+ * it is blind to (unknown --from stages, shell-form ENTRYPOINT, flags old engines reject, …) asserted
+ * here on the dockerfile-ast parse tree. test/image.test.ts builds and runs it for real.
  */
+
+/** HEALTHCHECK flags every engine takes: --start-interval needs Docker 25+, and podman 4.3 rejects it. */
+const PORTABLE_HEALTHCHECK_FLAGS = ["interval", "timeout", "start-period", "retries"];
+/** Node.js release lines still supported (Node 20 reached its end of life on 2026-04-30). */
+const SUPPORTED_NODE_MAJORS = [22, 24];
 
 interface Stage {
   from: From;
@@ -21,6 +28,9 @@ interface Stage {
 function dockerfileProblems(text: string): string[] {
   const problems = validate(text).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
   const dockerfile = DockerfileParser.parse(text);
+  if (dockerfile.getDirectives().some((d) => d.getName() === "syntax")) {
+    problems.push("a # syntax= directive makes BuildKit fetch a frontend image from Docker Hub first");
+  }
   const args = new Map(dockerfile.getInitialARGs().map((arg) => [arg.getProperty()?.getName(), arg.getProperty()?.getValue()]));
 
   const stages: Stage[] = [];
@@ -38,6 +48,7 @@ function dockerfileProblems(text: string): string[] {
       const value = args.get(viaArg[1]);
       if (!value) problems.push(`FROM ${image}: the build argument ${viaArg[1]} has no default before the first FROM`);
       else if (!isPinned(value)) problems.push(`FROM ${image}: default ${value} is not a pinned tag`);
+      else if (!isSupportedNode(value)) problems.push(`FROM ${image}: default ${value} is not a supported Node.js LTS line`);
     } else if (!viaArg && !defined.has(image)) {
       problems.push(`FROM ${image}: the base image should be a build argument (ARG NODE_IMAGE=…) for mirrors`);
       if (!isPinned(image)) problems.push(`FROM ${image}: not a pinned tag`);
@@ -69,6 +80,14 @@ function dockerfileProblems(text: string): string[] {
   const healthcheck = last("HEALTHCHECK");
   if (!(healthcheck instanceof Healthcheck) || healthcheck.getSubcommand()?.getValue().toUpperCase() !== "CMD") {
     problems.push("no HEALTHCHECK CMD in the final stage");
+  } else {
+    const flags = new Map(healthcheck.getFlags().map((f) => [f.getName(), f.getValue() ?? ""]));
+    for (const name of flags.keys()) {
+      if (!PORTABLE_HEALTHCHECK_FLAGS.includes(name)) problems.push(`HEALTHCHECK --${name}: engines before Docker 25 reject it`);
+    }
+    // The first probe runs one interval after start (default 30 s): that is how long a container stays "starting".
+    const interval = seconds(flags.get("interval") ?? "30s");
+    if (interval === undefined || interval > 10) problems.push(`HEALTHCHECK --interval=${flags.get("interval") ?? "30s (default)"}: healthy only that long after start`);
   }
 
   const user = last("USER")?.getArguments()[0]?.getValue();
@@ -94,6 +113,21 @@ function dockerfileProblems(text: string): string[] {
     }
   }
   return problems;
+}
+
+/** "5s", "1m30s", "500ms" in seconds; undefined when it is none of these. */
+function seconds(duration: string): number | undefined {
+  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.map((p) => p[0]).join("") !== duration || parts.length === 0) return undefined;
+  const unit = { ms: 0.001, s: 1, m: 60, h: 3600 } as const;
+  return parts.reduce((sum, [, n, u]) => sum + Number(n) * unit[u as keyof typeof unit], 0);
+}
+
+/** node:<major>… of a line in SUPPORTED_NODE_MAJORS; a digest is taken on trust. */
+function isSupportedNode(image: string): boolean {
+  if (image.includes("@sha256:")) return true;
+  const major = /:(\d+)/.exec(image)?.[1];
+  return major !== undefined && SUPPORTED_NODE_MAJORS.includes(Number(major));
 }
 
 /** A tag (or digest) that names a release: not missing, not `latest`, with a version number in it. */
@@ -141,9 +175,77 @@ describe("the generated Dockerfile", () => {
   });
 });
 
+describe("a local runtime (--runtime <tarball or directory>)", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "vendor-test-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const answers = (runtime: string): Answers => ({
+    directory: "svc",
+    name: "svc",
+    description: "",
+    subscribe: [],
+    reply: [],
+    install: false,
+    git: false,
+    packageManager: "npm",
+    runtime,
+  });
+  const dependency = (project: string) =>
+    (JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["telestion-runtime"];
+
+  it("is copied into vendor/, referenced relatively, and copied by the Dockerfile before npm ci", async () => {
+    const tarball = join(dir, "telestion-runtime-9.8.7.tgz");
+    writeFileSync(tarball, "not really a tarball");
+    const project = join(dir, "from-tarball");
+    const files = await generate(answers(`file:${tarball}`), project);
+
+    expect(files).toContain("vendor/telestion-runtime-9.8.7.tgz");
+    expect(readFileSync(join(project, "vendor", "telestion-runtime-9.8.7.tgz"), "utf8")).toBe("not really a tarball");
+    expect(dependency(project)).toBe("file:vendor/telestion-runtime-9.8.7.tgz");
+    const text = readFileSync(join(project, "Dockerfile"), "utf8");
+    expect(text).toMatch(/^COPY package\.json package-lock\.json \.\/\n(?:#.*\n)*COPY vendor\/ \.\/vendor\/\nRUN npm ci /m);
+    expect(dockerfileProblems(text)).toEqual([]);
+    // Neither ignored by git (it must survive a clone) nor kept out of the build context.
+    for (const ignore of [".gitignore", ".dockerignore"]) expect(readFileSync(join(project, ignore), "utf8")).not.toMatch(/^\/?vendor/m);
+  });
+
+  it("is packed into vendor/ with npm pack when it is a directory", async () => {
+    const pkg = join(dir, "runtime-dir");
+    mkdirSync(pkg);
+    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "telestion-runtime", version: "1.2.3", files: ["index.js"] }));
+    writeFileSync(join(pkg, "index.js"), "export {};\n");
+    const project = join(dir, "from-directory");
+    await generate(answers(`file:${pkg}`), project);
+
+    expect(readdirSync(join(project, "vendor"))).toEqual(["telestion-runtime-1.2.3.tgz"]);
+    expect(dependency(project)).toBe("file:vendor/telestion-runtime-1.2.3.tgz");
+  }, 60_000);
+
+  it("that npm cannot pack is one line naming the folder, and nothing is written", async () => {
+    const empty = join(dir, "no-package");
+    mkdirSync(empty);
+    const project = join(dir, "from-nothing");
+    const failure = generate(answers(`file:${empty}`), project);
+    await expect(failure).rejects.toBeInstanceOf(UserError);
+    await expect(failure).rejects.toThrow(new RegExp(`^could not pack the runtime in ${empty} with npm pack \\([^\\n]+\\); pack it yourself`));
+    expect(existsSync(project)).toBe(false);
+  }, 60_000);
+
+  it("is left alone when it comes from a registry: no vendor/, no COPY of it", async () => {
+    const project = join(dir, "from-registry");
+    const files = await generate(answers("^0.1.0"), project);
+    expect(files.filter((f) => f.startsWith("vendor/"))).toEqual([]);
+    expect(dependency(project)).toBe("^0.1.0");
+    expect(readFileSync(join(project, "Dockerfile"), "utf8")).not.toMatch(/vendor/);
+  });
+});
+
 describe("the rule checker finds what the linter misses", () => {
   const good = [
-    "ARG NODE_IMAGE=node:20.20-bookworm-slim",
+    "ARG NODE_IMAGE=node:24.22-bookworm-slim",
     "FROM ${NODE_IMAGE} AS build",
     "RUN npm ci",
     "FROM ${NODE_IMAGE} AS runtime",
@@ -151,7 +253,7 @@ describe("the rule checker finds what the linter misses", () => {
     "COPY --from=build /app/dist/ ./dist/",
     "VOLUME /data",
     "USER node",
-    'HEALTHCHECK CMD ["node", "dist/health.mjs"]',
+    'HEALTHCHECK --interval=5s CMD ["node", "dist/health.mjs"]',
     'ENTRYPOINT ["node", "dist/main.mjs"]',
   ];
   const replace = (from: string, to: string) => good.map((line) => (line === from ? to : line)).join("\n");
@@ -163,11 +265,15 @@ describe("the rule checker finds what the linter misses", () => {
   it.each([
     ["an unknown --from stage", "COPY --from=build /app/dist/ ./dist/", "COPY --from=builder /app/dist/ ./dist/", /no such stage/],
     ["a shell-form ENTRYPOINT", 'ENTRYPOINT ["node", "dist/main.mjs"]', "ENTRYPOINT node dist/main.mjs", /exec form/],
-    ["no HEALTHCHECK", 'HEALTHCHECK CMD ["node", "dist/health.mjs"]', "", /no HEALTHCHECK/],
+    ["no HEALTHCHECK", 'HEALTHCHECK --interval=5s CMD ["node", "dist/health.mjs"]', "", /no HEALTHCHECK/],
+    ["a healthy state only after 30 s", 'HEALTHCHECK --interval=5s CMD ["node", "dist/health.mjs"]', 'HEALTHCHECK CMD ["node", "dist/health.mjs"]', /--interval=30s/],
+    ["a flag old engines reject", 'HEALTHCHECK --interval=5s CMD ["node", "dist/health.mjs"]', 'HEALTHCHECK --interval=30s --start-interval=1s CMD ["node", "dist/health.mjs"]', /--start-interval/],
+    ["a frontend from Docker Hub", "ARG NODE_IMAGE=node:24.22-bookworm-slim", "# syntax=docker/dockerfile:1\nARG NODE_IMAGE=node:24.22-bookworm-slim", /Docker Hub/],
+    ["a Node.js line past its end of life", "ARG NODE_IMAGE=node:24.22-bookworm-slim", "ARG NODE_IMAGE=node:20.20-bookworm-slim", /not a supported Node.js LTS line/],
     ["running as root", "USER node", "USER root", /runs as root/],
     ["no USER", "USER node", "", /runs as root \(no USER\)/],
-    ["an unpinned base image", "ARG NODE_IMAGE=node:20.20-bookworm-slim", "ARG NODE_IMAGE=node:latest", /not a pinned tag/],
-    ["a base image without ARG", "FROM ${NODE_IMAGE} AS runtime", "FROM node:20.20-bookworm-slim AS runtime", /build argument/],
+    ["an unpinned base image", "ARG NODE_IMAGE=node:24.22-bookworm-slim", "ARG NODE_IMAGE=node:latest", /not a pinned tag/],
+    ["a base image without ARG", "FROM ${NODE_IMAGE} AS runtime", "FROM node:24.22-bookworm-slim AS runtime", /build argument/],
     ["DATA_DIR not on a volume", "VOLUME /data", "VOLUME /srv", /not a VOLUME/],
     ["a baked-in password", "ENV DATA_DIR=/data", "ENV DATA_DIR=/data NATS_PASSWORD=hunter2", /NATS_PASSWORD/],
     ["a password build argument", "RUN npm ci", "ARG NATS_PASSWORD\nRUN npm ci", /NATS_PASSWORD/],
