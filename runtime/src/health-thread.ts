@@ -38,7 +38,7 @@ export interface HealthThread {
  * one-line reason. The thread is unref'd: it never keeps the process alive.
  */
 export async function startHealthThread(data: HealthThreadData): Promise<HealthThread> {
-  const source = await workerSource();
+  const source = workerSource();
   const worker = new Worker(source.code ?? source.file!, { eval: source.code !== undefined, workerData: data });
   worker.unref();
   let ended: ((why: string) => void) | undefined;
@@ -85,9 +85,10 @@ export async function startHealthThread(data: HealthThreadData): Promise<HealthT
  *   tests, the benchmarks): Node 20 cannot run TypeScript in a thread by itself, so a bootstrap loads
  *   it through tsx, a development dependency of the runtime's repository.
  */
-async function workerSource(): Promise<{ code?: string; file?: URL }> {
-  // node:sea exists from Node 20.12; older versions cannot build an executable with assets anyway.
-  const sea = await import("node:sea").catch(() => undefined);
+function workerSource(): { code?: string; file?: URL } {
+  // Not `import("node:sea")`: an executable's main script cannot import dynamically, and esbuild keeps it.
+  // getBuiltinModule exists from Node 20.16; an older Node just finds no asset (and answers on the main thread).
+  const sea = process.getBuiltinModule?.("node:sea");
   if (sea?.isSea()) return { code: sea.getAsset(HEALTH_WORKER_ASSET, "utf8") };
   // import.meta.url is empty in a CommonJS bundle; only the executable's is one, handled above.
   const here = import.meta.url;
