@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { writableDirProblem, describeFsError } from "./data-dir.js";
 import { categoryOf, categoryProblem } from "./log.js";
@@ -101,15 +101,26 @@ export class LogFiles {
     return fd;
   }
 
-  /** Opens for appending; when the process is out of descriptors, closes some of ours and tries again. */
+  /**
+   * Opens for appending. When the process is out of descriptors, closes some of ours and tries again;
+   * when the folder is gone (removed while running), makes it again, so that the error reported is
+   * the real cause (EACCES, EROFS) rather than ENOENT.
+   */
   #openFile(category: string): number {
+    let remade = false;
     for (;;) {
       try {
         return openSync(this.#path(category), "a");
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if ((code !== "EMFILE" && code !== "ENFILE") || this.#open.size === 0) throw err;
-        this.#forgetOldest();
+        if ((code === "EMFILE" || code === "ENFILE") && this.#open.size > 0) {
+          this.#forgetOldest();
+        } else if (code === "ENOENT" && !remade) {
+          mkdirSync(this.dir, { recursive: true });
+          remade = true;
+        } else {
+          throw err;
+        }
       }
     }
   }
@@ -153,7 +164,7 @@ function lossReporter(dir: string): (category: string, count: number, err: unkno
   const report = () => {
     timer = undefined;
     if (lost === 0) return;
-    console.error(`[log-sink] lost ${lost} line(s): ${last}`);
+    console.error(`[log-sink] lost ${lost} line(s): ${last}: make room or make it writable for this user`);
     lost = 0;
     timer = setTimeout(report, REPORT_INTERVAL_MS).unref();
   };

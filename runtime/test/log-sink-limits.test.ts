@@ -203,11 +203,32 @@ describe("lost lines", () => {
         expect(new Set(order).size).toBe(order.length);
       }
       expect(printed.filter((line) => line.startsWith("[log-sink]"))[0]).toMatch(
-        new RegExp(`^\\[log-sink\\] lost \\d+ line\\(s\\): ${disk}/logs/cat-\\d\\.log has no space left \\(ENOSPC, uid 0\\)$`),
+        new RegExp(`^\\[log-sink\\] lost \\d+ line\\(s\\): ${disk}/logs/cat-\\d\\.log has no space left \\(ENOSPC, uid 0\\): make room or make it writable for this user$`),
       );
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe("a logs folder removed while the sink runs", () => {
+  it("is made again: no line is lost", async () => {
+    const dataDir = folder("removed");
+    const service = await start("removed-sink", dataDir);
+    startLogSink(service);
+    await service.nc.flush();
+    const publisher = await start("removed-publisher", folder("removed-publisher"));
+    publisher.log("kept", "before");
+    await publisher.nc.flush();
+    const file = join(dataDir, "logs", "kept.log");
+    await waitUntil(() => bodies(file).length === 1);
+    rmSync(join(dataDir, "logs"), { recursive: true });
+    // Its descriptor still writes to the removed file: only a category opened afresh sees the gap.
+    publisher.log("fresh", "after");
+    await publisher.nc.flush();
+    await waitUntil(() => bodies(join(dataDir, "logs", "fresh.log")).length === 1 || service.errors.total > 0);
+    expect(service.errors.total).toBe(0);
+    expect(bodies(join(dataDir, "logs", "fresh.log"))).toEqual(["after"]);
   });
 });
 
