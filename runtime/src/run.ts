@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { startService, type Service, type StartOptions } from "./service.js";
 import { onShutdownSignal } from "./shutdown.js";
 import { oneLine } from "./one-line.js";
@@ -36,8 +37,7 @@ export async function runService<Extra = unknown>(
   }
   try {
     await main(service);
-    // A round trip, so that once main has returned, the server has every subscription it made.
-    if (options.nats !== false) await service.nc.flush();
+    if (options.nats !== false) await roundTrip(service);
   } catch (err) {
     stopping = true;
     await service.stop({ timeoutMs: 1_000 }).catch(() => undefined);
@@ -45,6 +45,21 @@ export async function runService<Extra = unknown>(
   }
   console.log(`${service.serviceId} is running (SERVICE_NAME ${service.serviceName})`);
   return service;
+}
+
+/**
+ * A round trip, so that once main has returned, the server has every subscription it made. A
+ * disconnect meanwhile is no failure: the client re-subscribes on reconnect, so ask again until then.
+ */
+async function roundTrip(service: Service<unknown>): Promise<void> {
+  for (;;) {
+    try {
+      return await service.nc.flush();
+    } catch (err) {
+      if (service.nc.isClosed()) throw err;
+      await sleep(100);
+    }
+  }
 }
 
 function fail(err: unknown): never {

@@ -193,3 +193,17 @@ function catchError(fn: () => unknown): Error {
   }
   throw new Error("expected an error");
 }
+
+describe("resolveConfig: .env", () => {
+  it("reads .env in the working directory below the real environment, and without it nothing changes", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "dotenv-test-"));
+    writeFileSync(join(cwd, ".env"), "# local settings\nNATS_URL=nats://dotenv:4222\nSERVICE_NAME=from-dotenv\nPOLL_MS=250\n");
+    const { config } = resolveConfig({ argv: [], cwd, env: { ...FULL, NATS_URL: undefined, SERVICE_NAME: "from-env" } });
+    expect(config.NATS_URL).toBe("nats://dotenv:4222");
+    expect(config.SERVICE_NAME).toBe("from-env");
+    expect(config["POLL_MS"]).toBe("250");
+    const empty = mkdtempSync(join(tmpdir(), "dotenv-none-"));
+    expect(() => resolveConfig({ argv: [], cwd: empty, env: { ...FULL, NATS_URL: undefined } })).toThrow(/missing configuration: NATS_URL/);
+  });
+});
+

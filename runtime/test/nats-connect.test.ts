@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from "node:net";
+import { connect as connectTcp, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServer } from "../../test-support/nats-server.js";
 import { NatsConnectError, startService } from "../src/index.js";
@@ -96,6 +96,39 @@ describe("when no server answers", () => {
     } finally {
       sockets.forEach((socket) => socket.destroy());
       silent.close();
+    }
+  });
+
+  it("a failed attempt closes only its own sockets: a parallel connection to the same port and a successful connect live on", async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      // Another part of the process talks to the same port, and connects while the attempt runs.
+      const bystander = connectTcp(port, "127.0.0.1");
+      const failing = startError({ NATS_URL: `127.0.0.1:${port}` }, 500);
+      const lateBystander = connectTcp(port, "127.0.0.1");
+      const neighbour = startService({ argv: [], env: { ...env, SERVICE_NAME: "connect-neighbour" } });
+      expect((await failing).message).toMatch(/no NATS server answered/);
+      const service = await neighbour;
+      expect(bystander.destroyed).toBe(false);
+      expect(lateBystander.destroyed).toBe(false);
+      expect(service.nc.isClosed()).toBe(false);
+      expect((await service.request("__telestion__/health", undefined, { timeoutMs: 500 })).size).toBeGreaterThan(0);
+      bystander.destroy();
+      lateBystander.destroy();
+      await service.stop();
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+      silent.close();
+    }
+  });
+
+  it("refuses a NATS_URL that names no server", async () => {
+    for (const url of [",,,", " , "]) {
+      const err = await startError({ NATS_URL: url });
+      expect(err.message).toBe("NATS_URL names no server: set it to host:port or nats://host:port (comma-separated for several)");
     }
   });
 

@@ -50,9 +50,33 @@ describe("runService: running and stopping", () => {
     expect(child.stderr()).toContain(`${signal}: stopping`);
   });
 
+  it("one Ctrl-C relayed twice (as tsx watch does) is one request: the in-flight request is still answered", async () => {
+    const child = runTs(fixture("echo-service.ts"), bus.env({ SERVICE_NAME: "double-sigint" }));
+    await child.waitFor(/is running/);
+    const client = await bus.start("double-sigint-client");
+    const reply = client.request("test.slow", "500", { timeoutMs: 5_000 });
+    await child.waitFor(/slow request started: 500/);
+    child.kill("SIGINT");
+    child.kill("SIGINT");
+    expect((await reply).text()).toBe("done after 500 ms");
+    expect(await child.exited).toBe(0);
+    expect(child.stderr()).not.toContain("exiting without waiting");
+  });
+
+  it("says it is running only once the server has its subscriptions: a request right after the line is answered", async () => {
+    const client = await bus.start("readiness-client");
+    for (let i = 0; i < 3; i++) {
+      const child = runTs(fixture("echo-service.ts"), bus.env({ SERVICE_NAME: `readiness-${i}` }));
+      await child.waitFor(/is running \(SERVICE_NAME readiness-\d\)/);
+      expect((await client.request("test.echo", "first", { timeoutMs: 1_000 })).text()).toBe("first");
+      child.kill();
+      expect(await child.exited).toBe(0);
+    }
+  });
+
   it("resubscribes after the nats-server restarts", async () => {
     const child = runTs(fixture("echo-service.ts"), bus.env({ SERVICE_NAME: "reconnecting" }));
-    await child.waitFor(/^ready /m);
+    await child.waitFor(/is running/);
     await bus.nats.restart();
     await child.waitFor(/reconnected to NATS/, 20_000);
     expect(child.stderr()).toMatch(/disconnected from NATS at (nats:\/\/)?127\.0\.0\.1:\d+; reconnecting/);
