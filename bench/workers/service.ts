@@ -2,7 +2,6 @@
 // through tsx) or the same behaviour hand-written on the raw NATS client. Driven by the harness over IPC.
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
-import { Worker as Thread } from "node:worker_threads";
 import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { startLogSink, startService, type Service } from "../../runtime/src/index.js";
 import { categoryOf } from "../../runtime/src/log.js";
@@ -87,30 +86,6 @@ function rawSink(conn: NatsConnection, queue: string, dataDir: string): void {
   });
 }
 
-/**
- * Prototype of a proposed runtime change (benchmark 6, --prototypes): health answered from a worker thread
- * with its own event loop and NATS connection, so that a health request neither queues behind the data
- * backlog on the service's connection nor waits for the main thread to work through it. (A second
- * connection on the main thread alone does not help much: libuv reads up to 32 × 64 KiB from the busy
- * socket per loop turn.) The runtime's own health subscription still answers too; the prober takes the
- * first reply of this instance. The errors figure is not shared in this prototype.
- */
-async function healthThread(svc: Service, url: string): Promise<void> {
-  const code = `
-    const { workerData, parentPort } = require("node:worker_threads");
-    const { connect } = require("@nats-io/transport-node");
-    (async () => {
-      const nc = await connect({ servers: workerData.url, reconnect: false });
-      const body = new TextEncoder().encode(JSON.stringify({ errors: 0, service: workerData.id, name: workerData.name }));
-      for (const s of ["__telestion__/health", "__telestion__.health"]) nc.subscribe(s, { callback: (e, m) => { if (!e) m.respond(body); } });
-      await nc.flush();
-      parentPort.postMessage("ready");
-    })();`;
-  const thread = new Thread(code, { eval: true, workerData: { url, id: svc.serviceId, name: svc.serviceName }, execArgv: [] });
-  thread.unref();
-  await new Promise((resolve) => thread.once("message", resolve));
-}
-
 serveCommands({
   async start(request: Request) {
     const side = request["side"] as Side;
@@ -138,7 +113,6 @@ serveCommands({
         });
       } else if (mode === "sink") startLogSink(service as Service<unknown>);
       await service.nc.flush();
-      if (request["healthThread"] === true) await healthThread(service, env["NATS_URL"]!);
     } else {
       nc = await connect({ servers: env["NATS_URL"], name: `raw-${env["SERVICE_NAME"]}`, reconnect: false });
       if (mode === "sink") rawSink(nc, env["SERVICE_NAME"]!, env["DATA_DIR"]!);
