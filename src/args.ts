@@ -111,7 +111,7 @@ Options:
 
 Examples:
   npm create telestion-service@latest my-service
-  npm create telestion-service@latest my-service -- --subscribe 'sensors.>' --reply sensors.get
+  npm create telestion-service@latest my-service -- --subscribe 'sensors.>' --reply status.get
   npx create-telestion-service my-service --no-install --no-git --yes
 `;
 }

@@ -6,9 +6,8 @@ import {
   descriptionProblem,
   directoryProblem,
   nameProblem,
-  overlapProblem,
   splitSubjects,
-  subjectListProblem,
+  subjectsProblem,
 } from "./validate.js";
 
 /** The answers that prompts can give; package manager and runtime come from flags only. */
@@ -30,16 +29,15 @@ export async function ask(known: Partial<Answers>, cwd: string, packageManager: 
     known.subscribe ??
     splitSubjects(
       await text("Subjects to subscribe to (comma-separated, * and > allowed, empty for none)", "", (value) =>
-        subjectListProblem(splitSubjects(value), "subscribe"),
+        subjectsProblem(splitSubjects(value), []),
       ),
     );
   const reply =
     known.reply ??
     splitSubjects(
-      await text("Subjects to answer requests on (comma-separated, empty for none)", "", (value) => {
-        const subjects = splitSubjects(value);
-        return subjectListProblem(subjects, "reply") ?? overlapProblem(subscribe, subjects);
-      }),
+      await text("Subjects to answer requests on (comma-separated, empty for none)", "", (value) =>
+        subjectsProblem(subscribe, splitSubjects(value)),
+      ),
     );
   const install = known.install ?? (await confirm(`Install dependencies with ${packageManager} now?`, DEFAULTS.install));
   const git = known.git ?? (await confirm("Initialise a git repository with a first commit?", DEFAULTS.git));

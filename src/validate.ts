@@ -2,6 +2,7 @@ import { statSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import validatePackageName from "validate-npm-package-name";
+import { registrationsProblem, subjectProblem, type Registration, type SubjectKind } from "../runtime/src/subjects.js";
 import type { Answers } from "./answers.js";
 import { UserError } from "./errors.js";
 import { PACKAGE_MANAGERS, isPackageManager } from "./package-manager.js";
@@ -12,11 +13,10 @@ import { PACKAGE_MANAGERS, isPackageManager } from "./package-manager.js";
  * question, the CLI prints it and exits 1.
  */
 
-export type SubjectKind = "subscribe" | "reply";
+export { subjectProblem, type SubjectKind };
 
 /** Line breaks, tabs and other C0 control characters, and DEL. */
 const hasControl = (text: string) => [...text].some((char) => char.charCodeAt(0) < 0x20 || char === "\u007f");
-const LABEL: Record<SubjectKind, string> = { subscribe: "subscription subject", reply: "reply subject" };
 
 /** npm's rules for new packages; the name is also the service's default SERVICE_NAME. */
 export function nameProblem(name: string): string | undefined {
@@ -48,41 +48,6 @@ export function descriptionProblem(description: string): string | undefined {
 }
 
 /**
- * NATS subject syntax: dot-separated, non-empty tokens without whitespace. Subscriptions may use
- * the wildcards `*` (one whole token) and `>` (the whole last token); a reply subject must be
- * concrete, because a request is sent to one exact subject.
- */
-export function subjectProblem(subject: string, kind: SubjectKind): string | undefined {
-  const label = LABEL[kind];
-  if (subject === "") return `${label} is empty; give a subject such as "sensors.temperature"`;
-  if (/\s/.test(subject) || hasControl(subject)) {
-    return `${label} "${subject}" contains whitespace or control characters; NATS subjects cannot, so remove them (separate tokens with ".")`;
-  }
-  const tokens = subject.split(".");
-  if (tokens.includes("")) {
-    return `${label} "${subject}" has an empty token (a leading, trailing or doubled "."); separate non-empty tokens with single dots, e.g. "sensors.temperature"`;
-  }
-  for (const [index, token] of tokens.entries()) {
-    if (!token.includes("*") && !token.includes(">")) continue;
-    if (kind === "reply") {
-      return `${label} "${subject}" contains a wildcard; wildcards (* and >) only work for subscriptions, so reply on a concrete subject such as "${concreteExample(tokens)}"`;
-    }
-    if (token !== "*" && token !== ">") {
-      return `${label} "${subject}" uses a wildcard inside the token "${token}"; "*" and ">" must be whole tokens, e.g. "sensors.*"`;
-    }
-    if (token === ">" && index !== tokens.length - 1) {
-      return `${label} "${subject}" has ">" before the end; ">" may only be the last token, e.g. "sensors.>"`;
-    }
-  }
-  return undefined;
-}
-
-/** A concrete version of a wildcard subject, to show in a message. */
-function concreteExample(tokens: string[]): string {
-  return tokens.map((token) => (token.includes("*") || token.includes(">") ? "example" : token)).join(".");
-}
-
-/**
  * Subjects from repeated flags and/or comma-separated text: "a, b" and ["a", "b"] both mean a and b.
  * Blank entries are dropped, so `--subscribe ""` means "none".
  */
@@ -94,16 +59,21 @@ export function splitSubjects(values: string | readonly string[]): string[] {
     .filter((subject) => subject !== "");
 }
 
-/** Each subject valid, none listed twice (two handlers would claim the same messages). */
-export function subjectListProblem(subjects: readonly string[], kind: SubjectKind): string | undefined {
-  const seen = new Set<string>();
-  for (const subject of subjects) {
+/**
+ * Each subject valid, and no two of them overlapping (wildcard-aware): the handlers of one service
+ * share a queue group, where NATS gives a message both match to only one of them. The runtime refuses
+ * the same at registration; the rule is telestion-runtime's (runtime/src/subjects.ts).
+ */
+export function subjectsProblem(subscribe: readonly string[], reply: readonly string[]): string | undefined {
+  const registrations: Registration[] = [
+    ...subscribe.map((subject) => ({ subject, kind: "subscribe" as const })),
+    ...reply.map((subject) => ({ subject, kind: "reply" as const })),
+  ];
+  for (const { subject, kind } of registrations) {
     const problem = subjectProblem(subject, kind);
     if (problem) return problem;
-    if (seen.has(subject)) return `${LABEL[kind]} "${subject}" is listed twice; list each subject once`;
-    seen.add(subject);
   }
-  return undefined;
+  return registrationsProblem(registrations);
 }
 
 /**
@@ -173,18 +143,8 @@ export function validateAnswers(answers: Partial<Answers>, cwd: string): void {
     (directory === undefined ? undefined : directoryProblem(directory, cwd)) ??
     (name === undefined ? undefined : nameProblem(name)) ??
     (description === undefined ? undefined : descriptionProblem(description)) ??
-    (subscribe === undefined ? undefined : subjectListProblem(subscribe, "subscribe")) ??
-    (reply === undefined ? undefined : subjectListProblem(reply, "reply")) ??
-    overlapProblem(subscribe ?? [], reply ?? []) ??
+    subjectsProblem(subscribe ?? [], reply ?? []) ??
     (packageManager === undefined ? undefined : packageManagerProblem(packageManager)) ??
     (runtime === undefined ? undefined : runtimeProblem(runtime, cwd));
   if (problem) throw new UserError(problem);
-}
-
-/** A subject both subscribed to and replied on would get two handlers fighting over its messages. */
-export function overlapProblem(subscribe: readonly string[], reply: readonly string[]): string | undefined {
-  const both = subscribe.find((subject) => reply.includes(subject));
-  return both === undefined
-    ? undefined
-    : `subject "${both}" is both a subscription and a reply subject; give it to one of --subscribe or --reply`;
 }

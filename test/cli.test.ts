@@ -201,6 +201,8 @@ describe("the built CLI on a terminal", () => {
       term.type("sensors.*\r");
       await term.waitFor('reply subject "sensors.*" contains a wildcard');
       term.type("\x7f".repeat(9) + "sensors.get\r");
+      await term.waitFor("overlap");
+      term.type("\x7f".repeat(11) + "status.get\r");
       await term.waitFor("Install dependencies with pnpm now?");
       term.type("n");
       await term.waitFor("Initialise a git repository with a first commit?");

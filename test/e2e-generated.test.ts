@@ -191,6 +191,16 @@ describe("a generated project", () => {
   it("passes its own typecheck, lint and tests", async () => {
     expectSuccess(await npm("run", "typecheck"), "npm run typecheck");
     expectSuccess(await npm("run", "lint"), "npm run lint");
+    // Its lint is type-aware: a forgotten await is caught before it runs.
+    const forgotten = join(project, "src/handlers/forgotten-await.ts");
+    writeFileSync(
+      forgotten,
+      'import type { Service } from "telestion-runtime";\n\nexport function ask(service: Service): void {\n  service.request("time.now", "");\n}\n',
+    );
+    const lint = await npm("run", "lint");
+    rmSync(forgotten);
+    expect(lint.code).not.toBe(0);
+    expect(lint.output).toMatch(/forgotten-await\.ts[\s\S]*no-floating-promises/);
     const test = await npm("test");
     expectSuccess(test, "npm test");
     expect(test.output).toMatch(/Tests\s+\S*\s*[1-9]\d* passed/);
@@ -289,6 +299,16 @@ describe("npm run generate", () => {
     const refused = await npm("run", "generate", "--", "reply", "time.*");
     expect(refused.code).not.toBe(0);
     expect(refused.output).toMatch(/wildcards/);
+    // The runtime's overlap rule, applied before anything is written: a second time.now handler, or a
+    // wildcard that would share sensors.temperature's messages in the queue group, is refused.
+    const twice = await npm("run", "generate", "--", "reply", "time.now");
+    expect(twice.code).not.toBe(0);
+    expect(twice.output).toMatch(/reply subject "time\.now" is given twice/);
+    const overlapping = await npm("run", "generate", "--", "subscribe", "sensors.*");
+    expect(overlapping.code).not.toBe(0);
+    expect(overlapping.output).toMatch(/subscription subject "sensors\.temperature" and subscription subject "sensors\.\*" overlap/);
+    expect(existsSync(join(project, "src/handlers/time-now-2.ts"))).toBe(false);
+    expect(existsSync(join(project, "src/handlers/sensors-any.ts"))).toBe(false);
 
     expectSuccess(await npm("run", "typecheck"), "npm run typecheck");
     expectSuccess(await npm("run", "lint"), "npm run lint");

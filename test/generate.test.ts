@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import { TEMPLATES_DIR } from "../generators/service.js";
 import { handlerSpecs, insertAboveMarker, slugOf } from "../generators/handlers.js";
 import type { Answers } from "../src/answers.js";
 import { generate } from "../src/generate.js";
+import { subjectsProblem } from "../src/validate.js";
 
 const RUNTIME = "file:../telestion-runtime-0.1.0.tgz";
 
@@ -219,36 +220,54 @@ describe("generate: key contents", () => {
 });
 
 describe("the project's plopfile adds handlers exactly as the generator does", () => {
+  /** The plopfile imports telestion-runtime/subjects: give it this checkout's runtime, as an install would. */
+  async function loadPlop(project: string) {
+    mkdirSync(join(project, "node_modules"), { recursive: true });
+    symlinkSync(fileURLToPath(new URL("../runtime", import.meta.url)), join(project, "node_modules", "telestion-runtime"));
+    return nodePlop(join(project, "plopfile.js"));
+  }
+
   it("a project generated without handlers plus `generate` equals one generated with them", async () => {
     const withHandlers = freshTarget();
-    await generate(answers({ subscribe: ["a.b", "telemetry.>"], reply: ["c.d", "a.b"] }), withHandlers);
+    // "a-b" and "a.b" share a slug: the second becomes a-b-2, in both paths.
+    await generate(answers({ subscribe: ["a.b", "telemetry.>"], reply: ["c.d", "a-b"] }), withHandlers);
     const grown = freshTarget();
     await generate(answers(), grown);
 
-    const plop = await nodePlop(join(grown, "plopfile.js"));
+    const plop = await loadPlop(grown);
     const handler = plop.getGenerator("handler");
-    for (const [kind, subject] of [["subscribe", "a.b"], ["subscribe", "telemetry.>"], ["reply", "c.d"], ["reply", "a.b"]]) {
+    for (const [kind, subject] of [["subscribe", "a.b"], ["subscribe", "telemetry.>"], ["reply", "c.d"], ["reply", "a-b"]]) {
       const { failures } = await handler.runActions({ kind, subject });
       expect(failures).toEqual([]);
     }
+    rmSync(join(grown, "node_modules"), { recursive: true });
     expect(filesOnDisk(grown)).toEqual(filesOnDisk(withHandlers));
     for (const file of filesOnDisk(withHandlers)) expect(read(grown, file), file).toBe(read(withHandlers, file));
   });
 
-  it("validates subjects like the generator: wildcards only for subscriptions", async () => {
+  it("validates subjects like the generator: the same rules and messages, overlaps with registered handlers included", async () => {
     const target = freshTarget();
-    await generate(answers(), target);
-    const plop = await nodePlop(join(target, "plopfile.js"));
+    await generate(answers({ subscribe: ["sensors.temperature"], reply: ["time.now"] }), target);
+    const plop = await loadPlop(target);
     const prompts = plop.getGenerator("handler").prompts as Array<{ name: string; validate?: (v: string, a: object) => unknown }>;
     const validate = prompts.find((p) => p.name === "subject")!.validate!;
     expect(validate("telemetry.*", { kind: "subscribe" })).toBe(true);
     expect(validate("telemetry.>", { kind: "subscribe" })).toBe(true);
-    expect(validate("telemetry.*", { kind: "reply" })).toMatch(/wildcards/);
-    expect(validate("a..b", { kind: "subscribe" })).toMatch(/empty tokens/);
-    expect(validate("a b", { kind: "subscribe" })).toMatch(/whitespace/);
-    expect(validate("a.>.b", { kind: "subscribe" })).toMatch(/last token/);
-    expect(validate("a.b*", { kind: "subscribe" })).toMatch(/whole tokens/);
-    expect(validate("", { kind: "reply" })).toMatch(/required/);
+    for (const [subject, kind] of [
+      ["telemetry.*", "reply"],
+      ["a..b", "subscribe"],
+      ["a b", "subscribe"],
+      ["a.>.b", "subscribe"],
+      ["a.b*", "subscribe"],
+      ["", "reply"],
+      ["__telestion__.health", "reply"],
+    ] as const) {
+      expect(validate(subject, { kind }), `${kind} ${subject}`).toBe(subjectsProblem(kind === "reply" ? [] : [subject], kind === "reply" ? [subject] : []));
+    }
+    expect(validate("time.now", { kind: "reply" })).toBe('reply subject "time.now" is given twice; give each subject once');
+    expect(validate("sensors.*", { kind: "subscribe" })).toMatch(
+      /^subscription subject "sensors\.temperature" and subscription subject "sensors\.\*" overlap/,
+    );
   });
 });
 

@@ -9,11 +9,10 @@ import {
   directoryProblem,
   localRuntimePath,
   nameProblem,
-  overlapProblem,
   packageManagerProblem,
   runtimeProblem,
   splitSubjects,
-  subjectListProblem,
+  subjectsProblem,
   subjectProblem,
   toValidPackageName,
   validateAnswers,
@@ -76,7 +75,7 @@ describe("descriptionProblem", () => {
 });
 
 describe("subjectProblem", () => {
-  it.each(["sensors", "sensors.temperature", "a.b.c.d", "__telestion__/health", "$SYS.x", "a-b_c.d/e"])(
+  it.each(["sensors", "sensors.temperature", "a.b.c.d", "$SYS.x", "a-b_c.d/e"])(
     "accepts %s for subscriptions and replies",
     (subject) => {
       expect(subjectProblem(subject, "subscribe")).toBeUndefined();
@@ -143,25 +142,46 @@ describe("splitSubjects", () => {
   });
 });
 
-describe("subjectListProblem and overlapProblem", () => {
-  it("accepts an empty list and distinct valid subjects", () => {
-    expect(subjectListProblem([], "subscribe")).toBeUndefined();
-    expect(subjectListProblem(["a", "b.*"], "subscribe")).toBeUndefined();
+describe("subjectsProblem: valid and not overlapping, wildcard-aware", () => {
+  it("accepts no subjects and distinct subjects no message matches twice", () => {
+    expect(subjectsProblem([], [])).toBeUndefined();
+    expect(subjectsProblem(["a", "b.*", "sensors.>"], ["status.get", "b.c.d"])).toBeUndefined();
   });
 
   it("reports the first invalid subject", () => {
-    expect(subjectListProblem(["ok", "a..b", "c d"], "subscribe")).toMatch(/^subscription subject "a\.\.b" has an empty token/);
+    expect(subjectsProblem(["ok", "a..b", "c d"], [])).toMatch(/^subscription subject "a\.\.b" has an empty token/);
   });
 
-  it("refuses a subject listed twice", () => {
-    expect(subjectListProblem(["a", "b", "a"], "reply")).toBe('reply subject "a" is listed twice; list each subject once');
+  it("refuses a subject given twice", () => {
+    expect(subjectsProblem([], ["a", "b", "a"])).toBe('reply subject "a" is given twice; give each subject once');
   });
 
   it("refuses a subject that is both subscribed to and replied on", () => {
-    expect(overlapProblem(["a", "b"], ["c", "b"])).toBe(
-      'subject "b" is both a subscription and a reply subject; give it to one of --subscribe or --reply',
+    expect(subjectsProblem(["a", "b"], ["c", "b"])).toBe(
+      'subject "b" is both a subscription and a reply subject; give it to one handler',
     );
-    expect(overlapProblem(["a.*"], ["a.b"])).toBeUndefined();
+  });
+
+  it.each([
+    [["sensors.>"], ["sensors.get"], '"sensors.>" and reply subject "sensors.get" overlap'],
+    [["sensors.*"], ["sensors.get"], '"sensors.*" and reply subject "sensors.get" overlap'],
+    [["a.*.c", "a.b.*"], [], '"a.*.c" and subscription subject "a.b.*" overlap'],
+    [["*.>"], ["x.y"], '"*.>" and reply subject "x.y" overlap'],
+  ])("refuses overlapping wildcards: %j and %j", (subscribe, reply, message) => {
+    expect(subjectsProblem(subscribe, reply)).toContain(message);
+  });
+
+  it.each([
+    [["sensors.*"], ["sensors.a.b"]],
+    [["a.>"], ["a"]],
+    [["a.*.c"], ["a.b.d"]],
+  ])("accepts wildcards that cannot match the same subject: %j and %j", (subscribe, reply) => {
+    expect(subjectsProblem(subscribe, reply)).toBeUndefined();
+  });
+
+  it("refuses the runtime's own __telestion__ subjects", () => {
+    expect(subjectsProblem(["__telestion__.health"], [])).toMatch(/starts with "__telestion__", which belongs to the runtime/);
+    expect(subjectsProblem([], ["__telestion__/log/x"])).toMatch(/belongs to the runtime/);
   });
 });
 

@@ -45,7 +45,7 @@ export function overlapProblem(first: Registration, second: Registration): strin
   const what = (r: Registration) => `${LABEL[r.kind]} "${r.subject}"`;
   if (first.subject === second.subject) {
     return first.kind === second.kind
-      ? `${what(first)} is registered twice; register each subject once`
+      ? `${what(first)} is given twice; give each subject once`
       : `subject "${first.subject}" is both a subscription and a reply subject; give it to one handler`;
   }
   return (

@@ -12,7 +12,7 @@ describe("overlapping registrations in one queue group", () => {
       /^subscription subject "sensors\.>" and reply subject "sensors\.get" overlap: .*queue group "overlap-refused"\)$/,
     );
     expect(() => service.subscribe("*.get", () => undefined)).toThrow(/"sensors\.>" and subscription subject "\*\.get" overlap/);
-    expect(() => service.subscribe("sensors.>", () => undefined)).toThrow(/"sensors\.>" is registered twice/);
+    expect(() => service.subscribe("sensors.>", () => undefined)).toThrow(/"sensors\.>" is given twice/);
   });
 
   it("are allowed in different queue groups, and then each handler gets every matching message", async () => {
