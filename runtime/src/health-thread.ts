@@ -57,7 +57,7 @@ export async function startHealthThread(data: HealthThreadData): Promise<HealthT
       void worker.terminate();
       reject(new Error(why));
     };
-    const timer = setTimeout(() => fail(`not ready within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => fail(`not ready within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS).unref();
     worker.once("message", (status: HealthThreadStatus) => {
       if ("error" in status) return fail(status.error);
       clearTimeout(timer);

@@ -71,7 +71,6 @@ export function serveHealth(
 ): HealthResponder {
   const report = () => healthReport(source);
   let mainSubs: Subscription[] | undefined = answerHealth(nc, report);
-  let thread: HealthThread | undefined;
   let stopped = false;
 
   const fallBack = (why: string) => {
@@ -79,8 +78,9 @@ export function serveHealth(
     notify(`[telestion] health is answered on the main thread: ${why}`);
     mainSubs ??= answerHealth(nc, report);
   };
-  const handOver = async () => {
+  const handOver = async (): Promise<HealthThread | undefined> => {
     const { NATS_URL, NATS_USER, NATS_PASSWORD, SERVICE_NAME, DATA_DIR } = config;
+    let thread: HealthThread;
     try {
       thread = await startHealthThread({
         nats: { NATS_URL, NATS_USER, NATS_PASSWORD, SERVICE_NAME, DATA_DIR },
@@ -90,21 +90,27 @@ export function serveHealth(
         load: source.load.buffer,
       });
     } catch (err) {
-      return fallBack(`the health thread did not start (${oneLine(err)})`);
+      fallBack(`the health thread did not start (${oneLine(err)})`);
+      return undefined;
     }
-    if (stopped || nc.isClosed()) return void thread.stop();
+    if (stopped || nc.isClosed()) {
+      await thread.stop();
+      return undefined;
+    }
     thread.onEnd((why) => fallBack(`the health thread ended (${why})`));
     // The thread's subscriptions are at the server (it flushed before saying ready), so no request falls in between.
     for (const sub of mainSubs ?? []) sub.unsubscribe();
     mainSubs = undefined;
+    return thread;
   };
   // Start the thread after the round trip that startService waits for, so it does not compete with the start.
-  void nc.flush().then(handOver, () => undefined);
+  const starting = nc.flush().then(handOver, () => undefined);
 
   return {
+    // A thread still starting is waited for (a fraction of a second), so that none outlives stop().
     async stop() {
       stopped = true;
-      await thread?.stop();
+      await (await starting)?.stop();
     },
   };
 }
