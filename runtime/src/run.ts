@@ -62,8 +62,11 @@ async function roundTrip(service: Service<unknown>): Promise<void> {
   }
 }
 
+/** Start-up errors come from the operator's configuration, not from publishers: room for a long path. */
+const START_ERROR_CHARS = 2_000;
+
 function fail(err: unknown): never {
-  console.error(`error: ${oneLine(err)}`);
+  console.error(`error: ${oneLine(err, START_ERROR_CHARS)}`);
   if (process.env["DEBUG"] && err instanceof Error && err.stack) console.error(err.stack);
   process.exit(1);
 }
