@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { randomBytes } from "node:crypto";
 import { basename, join, resolve } from "node:path";
-import type { z } from "zod";
 import { parseArgs } from "./args.js";
+import { validateSync, type StandardSchemaV1 } from "./schema.js";
 
 /** The keys every Telestion service receives (seed: "Configuration"). */
 export interface BaseConfig {
@@ -55,7 +55,7 @@ const SERVICE_KEYS = ["SERVICE_NAME", "DATA_DIR"] as const;
  */
 export function resolveConfig<Extra = unknown>(
   sources: ConfigSources = {},
-  schema?: z.ZodType<Extra>,
+  schema?: StandardSchemaV1<unknown, Extra>,
 ): ResolvedConfig<Extra> {
   const argv = sources.argv ?? process.argv.slice(2);
   const cwd = sources.cwd ?? process.cwd();
@@ -192,11 +192,8 @@ function checkRequired(merged: Record<string, unknown>, needNats: boolean, dev: 
   }
 }
 
-function parseExtra<Extra>(schema: z.ZodType<Extra>, merged: Record<string, unknown>): Extra {
-  const result = schema.safeParse(merged);
-  if (result.success) return result.data;
-  const problems = result.error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(config)"}: ${issue.message}`)
-    .join("; ");
-  throw new ConfigError(`invalid configuration: ${problems}`);
+function parseExtra<Extra>(schema: StandardSchemaV1<unknown, Extra>, merged: Record<string, unknown>): Extra {
+  const result = validateSync(schema, merged, "(config)");
+  if (result.ok) return result.value;
+  throw new ConfigError(`invalid configuration: ${result.problems}`);
 }

@@ -1,6 +1,6 @@
 import type { Msg } from "@nats-io/transport-node";
-import type { z } from "zod";
 import { encodeBody, type Body } from "./encode.js";
+import { validateSync, type SchemaOutput, type StandardSchemaV1 } from "./schema.js";
 
 /** Thrown by `Message.json()` when a body is not the JSON the handler expects. */
 export class MessageFormatError extends Error {
@@ -60,12 +60,12 @@ export class Message {
   }
 
   /**
-   * The body parsed as JSON, optionally validated by a zod schema.
+   * The body parsed as JSON, optionally validated by a schema (zod, or any Standard Schema library).
    * Throws MessageFormatError naming the subject and the problem.
    */
   json(): unknown;
-  json<S extends z.ZodType>(schema: S): z.output<S>;
-  json(schema?: z.ZodType): unknown {
+  json<S extends StandardSchemaV1>(schema: S): SchemaOutput<S>;
+  json(schema?: StandardSchemaV1): unknown {
     let value: unknown;
     try {
       value = JSON.parse(this.text());
@@ -76,12 +76,9 @@ export class Message {
       throw new MessageFormatError(`body on "${this.subject}" is not valid JSON (${this.size} bytes${where})`);
     }
     if (!schema) return value;
-    const result = schema.safeParse(value);
-    if (result.success) return result.data;
-    const problems = result.error.issues
-      .map((issue) => `${issue.path.length ? issue.path.join(".") : "(body)"}: ${issue.message}`)
-      .join("; ");
-    throw new MessageFormatError(`body on "${this.subject}" is invalid: ${problems}`);
+    const result = validateSync(schema, value, "(body)");
+    if (result.ok) return result.value;
+    throw new MessageFormatError(`body on "${this.subject}" is invalid: ${result.problems}`);
   }
 
   /** Replies (if the sender asked for one) with a body encoded by the usual rules. */

@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { errors as natsErrors, headers as natsHeaders, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import type { z } from "zod";
 import { resolveConfig, type Config, type ConfigSources } from "./config.js";
 import { encodeBody, type Body } from "./encode.js";
 import { RecentErrors } from "./errors.js";
@@ -12,6 +11,7 @@ import { checkDataDir } from "./data-dir.js";
 import { HandlerLoad } from "./load.js";
 import { connectNats } from "./nats.js";
 import { reportConnectionStatus } from "./connection-status.js";
+import type { StandardSchemaV1 } from "./schema.js";
 import {
   ERROR_CODE_HEADER,
   ERROR_HEADER,
@@ -25,8 +25,8 @@ import {
 export interface StartOptions<Extra = unknown> extends Omit<ConfigSources, "nats"> {
   /** false: run without a NATS connection (`nc` then throws). Default true. */
   nats?: boolean;
-  /** A zod schema for the service's own configuration keys. */
-  config?: z.ZodType<Extra>;
+  /** A schema (zod, or any Standard Schema library) for the service's own configuration keys. */
+  config?: StandardSchemaV1<unknown, Extra>;
   /** Bound for the first connect, in ms (default 5000). */
   connectTimeoutMs?: number;
   /** Concurrency and pending limits of the service's handlers (see DEFAULT_HANDLER_LIMITS). */
