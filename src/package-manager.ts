@@ -8,7 +8,8 @@ export const PACKAGE_MANAGERS: readonly PackageManager[] = ["npm", "pnpm", "yarn
  * - vite stays below 8.4.0 (vitest's dependency): 8.4.0 has an optional dependency
  *   (napi-windows-process-start-time) that is missing from the registry; npm ci and yarn fail on it.
  * - esbuild may run its install script (it checks its platform binary). pnpm 10+ fails the install
- *   on scripts nobody allowed, npm 11 skips them with a warning, bun runs only trusted ones.
+ *   on scripts nobody allowed, npm 11 skips them with a warning, bun and yarn 4 run only the ones
+ *   allowed.
  */
 const PINS = { vite: "~8.3.8" };
 const BUILDS = ["esbuild"];
@@ -58,8 +59,9 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     scriptArgs: [],
     exec: ["yarn"],
     lockfile: "yarn.lock",
-    // Yarn runs install scripts unasked; it reads pins only from "resolutions".
-    packageJson: { resolutions: PINS },
+    // Yarn reads pins only from "resolutions". Yarn 1 runs install scripts unasked; yarn 4 runs
+    // them only for dependencies marked built in dependenciesMeta (yarn 1 ignores that field).
+    packageJson: { resolutions: PINS, dependenciesMeta: Object.fromEntries(BUILDS.map((name) => [name, { built: true }])) },
     files: {},
   },
   bun: {

@@ -66,7 +66,7 @@ describe("what each manager needs in the generated project", () => {
 
   it("writes the vite pin and the allowed esbuild script in each manager's own words", () => {
     expect(packageManagerFacts("npm").packageJson).toEqual({ overrides: { vite: "~8.3.8" }, allowScripts: { esbuild: true } });
-    expect(packageManagerFacts("yarn").packageJson).toEqual({ resolutions: { vite: "~8.3.8" } });
+    expect(packageManagerFacts("yarn").packageJson).toEqual({ resolutions: { vite: "~8.3.8" }, dependenciesMeta: { esbuild: { built: true } } });
     expect(packageManagerFacts("bun").packageJson).toEqual({ overrides: { vite: "~8.3.8" }, trustedDependencies: ["esbuild"] });
     // pnpm 11+ reads none of package.json's "pnpm" field: everything goes to pnpm-workspace.yaml.
     expect(packageManagerFacts("pnpm").packageJson).toEqual({});

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,6 +56,29 @@ function expectSuccess(result: Result, step: string): void {
   expect(result.code, `${step} failed:\n${result.stdout}\n${result.stderr}`).toBe(0);
 }
 
+/**
+ * The CLI installs a new project with `pm` (found on the PATH of `env`), and the project's test,
+ * build and lint pass when run by the same manager.
+ */
+async function installsAndPasses(pm: PackageManager, name: string, env = baseEnv()): Promise<void> {
+  const project = join(work, name);
+  const created = await cli([name, "--package-manager", pm, "--runtime", tarball, "--subscribe", "sensors.temperature", "--reply", "heater.set"], env);
+  expectSuccess(created, `create-telestion-service --package-manager ${pm}`);
+  expect(created.stdout).toContain(`Done: ${name} is ready.`);
+  // What each manager said before the project carried its settings: they must not come back as warnings.
+  expect(created.stdout + created.stderr).not.toMatch(
+    /ERR_PNPM_IGNORED_BUILDS|not yet covered by allowScripts|build scripts have been disabled|napi-windows-process-start-time/,
+  );
+  expect(existsSync(join(project, packageManagerFacts(pm).lockfile)), "lockfile").toBe(true);
+
+  for (const script of ["test", "build", "lint"]) {
+    const result = await run(runCommand(pm, script), project, env);
+    expectSuccess(result, runCommand(pm, script).join(" "));
+    if (script === "test") expect(result.stdout).toMatch(/heater-set\.test\.ts/);
+  }
+  expect(existsSync(join(project, "dist", "main.mjs"))).toBe(true);
+}
+
 /** The built CLI, run in `work` as `<pm> create telestion-service` would run it. */
 function cli(args: string[], env?: NodeJS.ProcessEnv): Promise<Result> {
   return run([process.execPath, builtCli(), ...args, "--yes", "--no-git"], work, env);
@@ -81,22 +104,7 @@ afterAll(() => {
 describe.each(PACKAGE_MANAGERS)("with %s", (pm) => {
   const skip = !available.includes(pm);
 
-  it.skipIf(skip)("the CLI installs the project, and its test, build and lint pass", async () => {
-    const name = `svc-${pm}`;
-    const project = join(work, name);
-    const created = await cli([name, "--package-manager", pm, "--runtime", tarball, "--subscribe", "sensors.temperature", "--reply", "heater.set"]);
-    expectSuccess(created, `create-telestion-service --package-manager ${pm}`);
-    expect(created.stdout).toContain(`Done: ${name} is ready.`);
-    expect(created.stdout + created.stderr).not.toMatch(/ERR_PNPM_IGNORED_BUILDS|not yet covered by allowScripts|napi-windows-process-start-time/);
-    expect(existsSync(join(project, packageManagerFacts(pm).lockfile)), "lockfile").toBe(true);
-
-    for (const script of ["test", "build", "lint"]) {
-      const result = await run(runCommand(pm, script), project);
-      expectSuccess(result, runCommand(pm, script).join(" "));
-      if (script === "test") expect(result.stdout).toMatch(/heater-set\.test\.ts/);
-    }
-    expect(existsSync(join(project, "dist", "main.mjs"))).toBe(true);
-  }, 8 * MINUTE);
+  it.skipIf(skip)("the CLI installs the project, and its test, build and lint pass", () => installsAndPasses(pm, `svc-${pm}`), 8 * MINUTE);
 
   it.skipIf(skip)("a runtime version missing from the registry fails the run, names --runtime, keeps the files", async () => {
     const name = `missing-${pm}`;
@@ -120,3 +128,24 @@ it.skipIf(!available.includes("npm"))("an install that fails for another reason 
   expect(last).toMatch(/^error: "npm install" failed \(exit code \d+; its output is above\)\. unreachable was generated in .+ but its dependencies are not installed; fix what it reports, then run: cd unreachable && npm install$/);
   expect(result.stdout).not.toMatch(/is ready|Next steps/);
 }, 3 * MINUTE);
+
+/*
+ * `yarn` is yarn 1 on PATH here; yarn 4 (berry) is what corepack gives a project. corepack fetches it
+ * from the npm registry when COREPACK_NPM_REGISTRY is set (its default host is not the npm registry).
+ */
+const corepack = spawnSync("corepack", ["--version"], { stdio: "ignore" }).status === 0;
+it.skipIf(!corepack)("with yarn 4 (berry, through corepack) the CLI installs the project, and its test, build and lint pass", async () => {
+  const bin = join(work, "yarn-berry-bin");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "yarn"), '#!/bin/sh\nexec corepack yarn@4 "$@"\n');
+  chmodSync(join(bin, "yarn"), 0o755);
+  const env = baseEnv({
+    PATH: `${bin}:${process.env["PATH"]}`,
+    COREPACK_NPM_REGISTRY: process.env["COREPACK_NPM_REGISTRY"] ?? "https://registry.npmjs.org",
+    COREPACK_ENABLE_DOWNLOAD_PROMPT: "0",
+  });
+  const version = await run(["yarn", "--version"], work, env);
+  expectSuccess(version, "corepack yarn@4 --version");
+  expect(version.stdout.trim()).toMatch(/^4\./);
+  await installsAndPasses("yarn", "svc-yarn-berry", env);
+}, 8 * MINUTE);
