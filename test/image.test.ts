@@ -1,0 +1,270 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO, builtCli } from "../test-support/built-cli.js";
+import { startNatsServer, type NatsServer } from "../test-support/nats-server.js";
+import { installed, lastLine, podman, podmanSetup, run, type Result } from "../test-support/podman.js";
+
+/*
+ * The generated Dockerfile and compose.yaml, built unmodified and run for real with podman (rootful,
+ * no daemon). There is no Docker Hub here: scripts/make-base-image.sh makes the image the Dockerfile's
+ * NODE_IMAGE default names (Debian bookworm by debootstrap + Node.js from the npm registry) and a NATS
+ * image from Debian's nats-server, and podman keeps both for later runs on the same machine.
+ * When the machine cannot run containers the tests are skipped, the reason in their name.
+ */
+
+const MINUTE = 60_000;
+const NAME = "image-probe";
+const USER = "ground";
+const PASSWORD = `pw${randomBytes(8).toString("hex")}`;
+const TAG = randomBytes(4).toString("hex");
+const IMAGE = `localhost/telestion-image-test:${TAG}`;
+/** compose.yaml's NATS_IMAGE: Debian's nats-server on the base, since nats:…-alpine is on Docker Hub. */
+const NATS_IMAGE = "localhost/telestion-test-nats:bookworm";
+
+const template = readFileSync(join(REPO, "templates", "service", "project", "Dockerfile.hbs"), "utf8");
+const BASE_IMAGE = /^ARG NODE_IMAGE=(\S+)$/m.exec(template)?.[1] ?? "";
+
+const skipReason = BASE_IMAGE === "" ? "the Dockerfile template has no ARG NODE_IMAGE default" : await podmanSetup(BASE_IMAGE, NATS_IMAGE);
+if (skipReason) process.stderr.write(`image test skipped: ${skipReason}\n`);
+const composeMissing = skipReason ?? ((await installed("podman-compose")) ? undefined : "podman-compose is not installed (apt-get install podman-compose)");
+
+let work: string;
+let project: string;
+let nats: NatsServer;
+let nc: NatsConnection;
+const containers: string[] = [];
+const volumes: string[] = [];
+/** Untagged images (the build stage's) that were there before this file built anything. */
+let danglingBefore = new Set<string>();
+
+/** The test runner's environment without npm's and vitest's variables (the project's npm is a run of its own). */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|VITEST|INIT_CWD$)/i.test(key)));
+}
+
+function expectSuccess(result: Result, step: string): void {
+  expect(result.code, `${step} failed:\n${result.stderr}\n${result.stdout}`).toBe(0);
+}
+
+/** Starts a container of IMAGE on the host's network (where the test's nats-server listens); resolves to its id. */
+async function start(args: string[], serviceName: string): Promise<string> {
+  const started = await podman([
+    "run", "-d", "--network", "host",
+    "-e", `NATS_URL=${nats.url}`, "-e", `NATS_USER=${USER}`, "-e", `NATS_PASSWORD=${PASSWORD}`, "-e", `SERVICE_NAME=${serviceName}`,
+    ...args,
+  ]);
+  expectSuccess(started, "podman run");
+  const id = started.stdout.trim();
+  containers.push(id);
+  return id;
+}
+
+/** Waits until the container's output matches `pattern`; fails with its output when it exits first. */
+async function waitForOutput(id: string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let output = "";
+  while (Date.now() < deadline) {
+    const logs = await podman(["logs", id]);
+    output = logs.stdout + logs.stderr;
+    if (pattern.test(output)) return output;
+    const state = await podman(["inspect", "--format", "{{.State.Running}}", id]);
+    if (state.stdout.trim() === "false") throw new Error(`the container exited before printing ${pattern}:\n${output}`);
+    await sleep(200);
+  }
+  throw new Error(`no ${pattern} from the container within ${timeoutMs} ms:\n${output}`);
+}
+
+interface Health {
+  errors: number;
+  service: string;
+  name: string;
+}
+
+/** One request on __telestion__/health (every service on the bus answers); the named service's reply. */
+async function askHealth(serviceName: string, connection = nc, timeoutMs = 5_000): Promise<Health> {
+  const inbox = `_INBOX.image.${randomBytes(6).toString("hex")}`;
+  const sub = connection.subscribe(inbox, { timeout: timeoutMs });
+  connection.publish("__telestion__/health", new Uint8Array(0), { reply: inbox });
+  for await (const msg of sub) {
+    const report = msg.json<Health>();
+    if (report.name === serviceName) {
+      sub.unsubscribe();
+      return report;
+    }
+  }
+  throw new Error(`no health reply from ${serviceName}`);
+}
+
+/** Polls for a file (written by a container, so owned by uid 1000) until it has `text`. */
+async function waitForFile(path: string, text: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const content = existsSync(path) ? readFileSync(path, "utf8") : "";
+    if (content.includes(text)) return content;
+    await sleep(200);
+  }
+  throw new Error(`${path} did not get ${JSON.stringify(text)} within ${timeoutMs} ms (it has: ${existsSync(path) ? readFileSync(path, "utf8") : "no such file"})`);
+}
+
+async function volumeDir(volume: string): Promise<string> {
+  const inspect = await podman(["volume", "inspect", "--format", "{{.Mountpoint}}", volume]);
+  expectSuccess(inspect, `podman volume inspect ${volume}`);
+  return inspect.stdout.trim();
+}
+
+async function danglingImages(): Promise<Set<string>> {
+  const list = await podman(["images", "-q", "--no-trunc", "--filter", "dangling=true"]);
+  return new Set(list.stdout.split("\n").filter(Boolean));
+}
+
+/** A TCP port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "image-test-"));
+    project = join(work, NAME);
+    // As the README says: pack the runtime, generate with --runtime <tarball>, which lands in vendor/.
+    const pack = await run("npm", ["pack", "--workspace", "runtime", "--pack-destination", work], { cwd: REPO, env: cleanEnv() });
+    expectSuccess(pack, "npm pack --workspace runtime");
+    const tarball = readdirSync(work).find((file) => file.endsWith(".tgz"))!;
+    const cli = await run(
+      process.execPath,
+      [builtCli(), NAME, "--yes", "--no-install", "--no-git", "--runtime", join(work, tarball), "--subscribe", "sensors.temperature", "--reply", "heater.set"],
+      { cwd: work, env: cleanEnv() },
+    );
+    expectSuccess(cli, "create-telestion-service");
+    // The Dockerfile installs with npm ci: the lockfile is the one `npm install` writes.
+    expectSuccess(await run("npm", ["install", "--package-lock-only", "--no-audit", "--no-fund"], { cwd: project, env: cleanEnv() }), "npm install --package-lock-only");
+
+    danglingBefore = await danglingImages();
+    const started = Date.now();
+    const build = await podman(["build", "--format", "docker", "-t", IMAGE, project], { timeoutMs: 15 * MINUTE });
+    expectSuccess(build, "podman build");
+    process.stderr.write(`image test: ${IMAGE} built in ${Math.round((Date.now() - started) / 1000)} s\n`);
+
+    nats = await startNatsServer({ auth: { user: USER, password: PASSWORD } });
+    nc = await connect({ servers: nats.url, user: USER, pass: PASSWORD });
+  }, 20 * MINUTE);
+
+  afterAll(async () => {
+    if (containers.length > 0) await podman(["rm", "-f", "-v", "-t", "0", ...containers]);
+    if (volumes.length > 0) await podman(["volume", "rm", "-f", ...volumes]);
+    await podman(["rmi", "-f", IMAGE]);
+    // The build stages' images: ~0.5 GB a run on a machine that keeps its images for the next.
+    const mine = [...(await danglingImages())].filter((id) => !danglingBefore.has(id));
+    if (mine.length > 0) await podman(["rmi", "-f", ...mine]);
+    await nc?.close();
+    await nats?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  }, MINUTE);
+
+  it("keeps its HEALTHCHECK (Docker format), probing every few seconds, and runs as the node user", async () => {
+    // podman image inspect does not show the health check; a container made from the image carries it.
+    const created = await podman(["create", IMAGE]);
+    expectSuccess(created, "podman create");
+    containers.push(created.stdout.trim());
+    const config = await podman(["container", "inspect", "--format", "{{json .Config}}", created.stdout.trim()]);
+    expectSuccess(config, "podman container inspect");
+    const { Healthcheck, User, Env } = JSON.parse(config.stdout) as { Healthcheck?: { Test: string[]; Interval: number }; User: string; Env: string[] };
+    expect(Healthcheck?.Test).toEqual(["CMD", "node", "dist/health.mjs"]);
+    expect(Healthcheck!.Interval / 1e9).toBeLessThanOrEqual(5);
+    expect(User).toBe("node");
+    expect(Env).toContain("DATA_DIR=/data");
+  });
+
+  it("starts, answers health, is healthy by its HEALTHCHECK, runs as uid 1000, and exits 0 on SIGTERM within 10 s", async () => {
+    const volume = `telestion-image-test-${TAG}`;
+    volumes.push(volume);
+    const id = await start(["-v", `${volume}:/data`, IMAGE], NAME);
+    await waitForOutput(id, /is running/);
+
+    expect(await askHealth(NAME)).toMatchObject({ errors: 0, name: NAME });
+    const probe = await podman(["healthcheck", "run", id]);
+    expect(probe.code, lastLine(probe)).toBe(0);
+    expect((await podman(["inspect", "--format", "{{.State.Health.Status}}", id])).stdout.trim()).toBe("healthy");
+    expect((await podman(["exec", id, "id", "-u"])).stdout.trim()).toBe("1000");
+    // A new volume takes the owner of the image's /data: writable by the node user.
+    expect(statSync(await volumeDir(volume)).uid).toBe(1000);
+
+    const signalled = Date.now();
+    expectSuccess(await podman(["kill", "--signal", "TERM", id]), "podman kill --signal TERM");
+    const wait = await podman(["wait", id], { timeoutMs: 15_000 });
+    const seconds = (Date.now() - signalled) / 1000;
+    expect(wait.stdout.trim(), `exit code after SIGTERM; output:\n${(await podman(["logs", id])).stderr}`).toBe("0");
+    expect(seconds).toBeLessThan(10);
+  }, 2 * MINUTE);
+
+  it("runs the log sink (docker run --entrypoint node … dist/log-sink.mjs), which writes DATA_DIR/logs/<category>.log on the volume", async () => {
+    const volume = `telestion-image-test-${TAG}-logs`;
+    volumes.push(volume);
+    const id = await start(["-v", `${volume}:/data`, "--entrypoint", "node", IMAGE, "--enable-source-maps", "dist/log-sink.mjs"], "log-sink");
+    await waitForOutput(id, /writing to/);
+    expect((await podman(["healthcheck", "run", id])).code).toBe(0);
+
+    const line = `reading ${randomBytes(4).toString("hex")}`;
+    nc.publish("__telestion__/log/image-test", JSON.stringify({ line }));
+    await nc.flush();
+    await waitForFile(join(await volumeDir(volume), "logs", "image-test.log"), line);
+  }, 2 * MINUTE);
+
+  it("stops at start with one line when a bind-mounted DATA_DIR is not writable by uid 1000", async () => {
+    const hostDir = join(work, "root-owned-data");
+    mkdirSync(hostDir, { mode: 0o755 }); // the test runs as root: uid 1000 may read, not write
+    const result = await podman([
+      "run", "--rm", "--network", "host", "-e", `NATS_URL=${nats.url}`, "-e", `NATS_USER=${USER}`, "-e", `NATS_PASSWORD=${PASSWORD}`,
+      "-e", `SERVICE_NAME=${NAME}`, "-v", `${hostDir}:/data`, IMAGE,
+    ], { timeoutMs: MINUTE });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/\/data/);
+  }, 2 * MINUTE);
+
+  it.skipIf(composeMissing)(`comes up with compose: NATS, the service and the log sink${composeMissing ? ` (skipped: ${composeMissing})` : ""}`, async () => {
+    const composeProject = `telestion-image-test-${TAG}`;
+    const natsPort = await freePort();
+    writeFileSync(join(project, ".env"), [`NATS_USER=${USER}`, `NATS_PASSWORD=${PASSWORD}`, `NATS_IMAGE=${NATS_IMAGE}`, `NATS_PORT=${natsPort}`, ""].join("\n"));
+    const compose = (...args: string[]) => run("podman-compose", ["-p", composeProject, ...args], { cwd: project, timeoutMs: 10 * MINUTE });
+    try {
+      expectSuccess(await compose("up", "-d", "--build"), "podman-compose up");
+      const names = ["nats", "service", "log-sink"].map((service) => `${composeProject}_${service}_1`);
+      for (const name of names) {
+        const deadline = Date.now() + 30_000;
+        let probe = await podman(["healthcheck", "run", name]);
+        while (probe.code !== 0 && Date.now() < deadline) {
+          await sleep(500);
+          probe = await podman(["healthcheck", "run", name]);
+        }
+        expect(probe.code, `${name}: ${lastLine(probe)}\n${(await podman(["logs", name])).stderr}`).toBe(0);
+      }
+
+      // Through the port compose publishes: a health request to the service, a log line to the sink.
+      const client = await connect({ servers: `nats://127.0.0.1:${natsPort}`, user: USER, pass: PASSWORD });
+      try {
+        expect(await askHealth(NAME, client)).toMatchObject({ errors: 0, name: NAME });
+        expect(await askHealth("log-sink", client)).toMatchObject({ name: "log-sink" });
+        const line = `compose ${randomBytes(4).toString("hex")}`;
+        client.publish("__telestion__/log/compose-test", JSON.stringify({ line }));
+        await client.flush();
+        await waitForFile(join(await volumeDir(`${composeProject}_data`), "logs", "compose-test.log"), line);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      const down = await compose("down", "-v", "-t", "2");
+      if (down.code !== 0) process.stderr.write(`podman-compose down: ${lastLine(down)}\n`);
+      await podman(["rmi", "-f", `${composeProject}_service`, `${composeProject}_log-sink`]);
+    }
+  }, 10 * MINUTE);
+});
