@@ -62,7 +62,9 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     // Yarn reads pins only from "resolutions". Yarn 1 runs install scripts unasked; yarn 4 runs
     // them only for dependencies marked built in dependenciesMeta (yarn 1 ignores that field).
     packageJson: { resolutions: PINS, dependenciesMeta: Object.fromEntries(BUILDS.map((name) => [name, { built: true }])) },
-    files: {},
+    // Yarn 4 would otherwise use Plug'n'Play: no node_modules, ESM through an experimental loader,
+    // and its .pnp.cjs in the way of lint. Yarn 1 reads only .yarnrc, not this file.
+    files: { ".yarnrc.yml": "# yarn 4: node_modules, as npm and yarn 1 install them, instead of Plug'n'Play.\nnodeLinker: node-modules\n" },
   },
   bun: {
     install: ["bun", "install"],

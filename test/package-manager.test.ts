@@ -76,7 +76,8 @@ describe("what each manager needs in the generated project", () => {
       allowBuilds: { esbuild: true },
       onlyBuiltDependencies: ["esbuild"],
     });
-    for (const pm of ["npm", "yarn", "bun"] as const) expect(packageManagerFacts(pm).files).toEqual({});
+    expect(parse(packageManagerFacts("yarn").files[".yarnrc.yml"]!)).toEqual({ nodeLinker: "node-modules" });
+    for (const pm of ["npm", "bun"] as const) expect(packageManagerFacts(pm).files).toEqual({});
   });
 
   it("names each lockfile and how to run a dependency's binary", () => {

@@ -75,6 +75,7 @@ async function installsAndPasses(pm: PackageManager, name: string, env = baseEnv
     const result = await run(runCommand(pm, script), project, env);
     expectSuccess(result, runCommand(pm, script).join(" "));
     if (script === "test") expect(result.stdout).toMatch(/heater-set\.test\.ts/);
+    if (script === "lint") expect(result.stdout, "lint warnings").not.toMatch(/warning/);
   }
   expect(existsSync(join(project, "dist", "main.mjs"))).toBe(true);
 }
@@ -148,4 +149,5 @@ it.skipIf(!corepack)("with yarn 4 (berry, through corepack) the CLI installs the
   expectSuccess(version, "corepack yarn@4 --version");
   expect(version.stdout.trim()).toMatch(/^4\./);
   await installsAndPasses("yarn", "svc-yarn-berry", env);
+  expect(existsSync(join(work, "svc-yarn-berry", "node_modules", "vitest")), "node_modules, not Plug'n'Play").toBe(true);
 }, 8 * MINUTE);
