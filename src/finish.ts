@@ -84,7 +84,7 @@ export function installFailure(answers: Answers, targetDir: string, cd: string |
     case "not-started":
       return `error: could not start ${command} (${failure.message}). ${files}; install ${answers.packageManager}, ${then}`;
     case "runtime-not-found":
-      return `error: "${command}" failed because telestion-runtime ${answers.runtime} is not on the package registry. ${files}; generate it again with --runtime <a telestion-runtime tarball or directory>, or point "telestion-runtime" in its package.json at one, ${then}`;
+      return `error: "${command}" failed because telestion-runtime ${answers.runtime} is not on the package registry. ${files}; point "telestion-runtime" in its package.json at a telestion-runtime tarball or directory (what --runtime <path> does when generating), ${then}`;
     case "exit":
       return `error: "${command}" failed (exit code ${failure.code}; its output is above). ${files}; fix what it reports, ${then}`;
   }

@@ -216,7 +216,7 @@ describe("a runtime missing from the registry", () => {
   it("names --runtime in the final line", () => {
     const line = installFailure(answers({ runtime: "99.99.99", packageManager: "pnpm" }), "/w/target", "cd target", { kind: "runtime-not-found" });
     expect(line).toBe(
-      'error: "pnpm install" failed because telestion-runtime 99.99.99 is not on the package registry. target-svc was generated in /w/target but its dependencies are not installed; generate it again with --runtime <a telestion-runtime tarball or directory>, or point "telestion-runtime" in its package.json at one, then run: cd target && pnpm install',
+      'error: "pnpm install" failed because telestion-runtime 99.99.99 is not on the package registry. target-svc was generated in /w/target but its dependencies are not installed; point "telestion-runtime" in its package.json at a telestion-runtime tarball or directory (what --runtime <path> does when generating), then run: cd target && pnpm install',
     );
   });
 });
