@@ -44,7 +44,7 @@ export async function finish(
 export type InstallFailure =
   | { kind: "not-started"; message: string }
   | { kind: "runtime-not-found" }
-  | { kind: "exit"; code: number | string };
+  | { kind: "exit"; status: string };
 
 /**
  * Installs with the chosen package manager, its output shown as it happens (and kept, to recognise
@@ -58,7 +58,7 @@ export async function installDependencies(answers: Answers, targetDir: string, i
   if (result.code === 0) return undefined;
   if (result.error) return { kind: "not-started", message: result.error.message };
   if (runtimeNotFound(result.output)) return { kind: "runtime-not-found" };
-  return { kind: "exit", code: result.code ?? result.signal ?? "unknown" };
+  return { kind: "exit", status: result.signal ? `killed by ${result.signal}` : `exit code ${result.code}` };
 }
 
 /**
@@ -86,7 +86,7 @@ export function installFailure(answers: Answers, targetDir: string, cd: string |
     case "runtime-not-found":
       return `error: "${command}" failed because telestion-runtime ${answers.runtime} is not on the package registry. ${files}; point "telestion-runtime" in its package.json at a telestion-runtime tarball or directory (what --runtime <path> does when generating), ${then}`;
     case "exit":
-      return `error: "${command}" failed (exit code ${failure.code}; its output is above). ${files}; fix what it reports, ${then}`;
+      return `error: "${command}" failed (${failure.status}; its output is above). ${files}; fix what it reports, ${then}`;
   }
 }
 
