@@ -92,10 +92,10 @@ Options:
                            default: "${DEFAULTS.description}"
   --subscribe <subject>    a subject to subscribe to in queue group SERVICE_NAME; the
                            wildcards * and > are allowed; repeat, or separate with commas
-                           default: none
+                           default: ${DEFAULTS.subscribe.join(", ")} (--subscribe "" for none)
   --reply <subject>        a subject to answer requests on, without wildcards; repeat,
                            or separate with commas
-                           default: none
+                           default: ${DEFAULTS.reply.join(", ")} (--reply "" for none)
   --install, --no-install  install dependencies after generating
                            default: --install
   --git, --no-git          git init and a first commit (skipped inside a git repository)
@@ -111,7 +111,7 @@ Options:
 
 Examples:
   npm create telestion-service@latest my-service
-  npm create telestion-service@latest my-service -- --subscribe 'sensors.>' --reply status.get
+  npm create telestion-service@latest my-service -- --subscribe 'telemetry.>' --reply 'time.now'
   npx create-telestion-service my-service --no-install --no-git --yes
 `;
 }

@@ -8,8 +8,9 @@ import { toValidPackageName } from "./validate.js";
 export const DEFAULTS = {
   directory: "telestion-service",
   description: "A Telestion service that communicates over NATS.",
-  subscribe: [] as string[],
-  reply: [] as string[],
+  // A working demo: one subscription and one request/reply handler (`--subscribe ""` for none).
+  subscribe: ["sensors.>"] as string[],
+  reply: ["commands.run"] as string[],
   // Like create-next-app: a generated project is ready to run unless the user opts out.
   install: true,
   git: true,

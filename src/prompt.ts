@@ -28,14 +28,14 @@ export async function ask(known: Partial<Answers>, cwd: string, packageManager: 
   const subscribe =
     known.subscribe ??
     splitSubjects(
-      await text("Subjects to subscribe to (comma-separated, * and > allowed, empty for none)", "", (value) =>
+      await text("Subjects to subscribe to (* and > allowed; empty: none)", DEFAULTS.subscribe.join(", "), (value) =>
         subjectsProblem(splitSubjects(value), []),
       ),
     );
   const reply =
     known.reply ??
     splitSubjects(
-      await text("Subjects to answer requests on (comma-separated, empty for none)", "", (value) =>
+      await text("Subjects to answer requests on (empty: none)", DEFAULTS.reply.join(", "), (value) =>
         subjectsProblem(subscribe, splitSubjects(value)),
       ),
     );
@@ -51,9 +51,43 @@ async function text(message: string, initial: string, problem: (value: string) =
     message,
     initial,
     format: (value: unknown) => String(value ?? "").trim(),
-    validate: (value: string) => problem(value.trim()) ?? true,
+    validate: (value: string) => {
+      const found = problem(value.trim());
+      return found === undefined ? true : wrap(found, PROBLEM_WIDTH);
+    },
   });
   return String(value ?? "");
+}
+
+/**
+ * prompts shows a problem under the question, each line after a two-character marker, and redraws
+ * the screen wrongly when a line wraps: so problems are wrapped to fit an 80-column terminal.
+ */
+const PROBLEM_WIDTH = 76;
+
+/** `text` broken at spaces into lines of at most `width` characters (a longer word gets a line of its own, cut). */
+export function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    for (let rest = word; ; ) {
+      const candidate = line === "" ? rest : `${line} ${rest}`;
+      if (candidate.length <= width) {
+        line = candidate;
+        break;
+      }
+      if (line !== "") {
+        lines.push(line);
+        line = "";
+        continue;
+      }
+      lines.push(rest.slice(0, width));
+      rest = rest.slice(width);
+      if (rest === "") break;
+    }
+  }
+  if (line !== "") lines.push(line);
+  return lines.join("\n");
 }
 
 async function confirm(message: string, initial: boolean): Promise<boolean> {

@@ -118,7 +118,8 @@ describe("helpText", () => {
     expect(help).toContain("(default: telestion-service)");
     expect(help).toContain("default: the directory's name");
     expect(help).toContain('default: "A Telestion service that communicates over NATS."');
-    expect(help.match(/default: none/g)).toHaveLength(2);
+    expect(help).toContain('default: sensors.> (--subscribe "" for none)');
+    expect(help).toContain('default: commands.run (--reply "" for none)');
     expect(help).toContain("default: --install");
     expect(help).toContain("default: --git");
     expect(help).toContain("(now: pnpm)");

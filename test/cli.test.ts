@@ -151,7 +151,7 @@ class Terminal {
   private readonly child;
 
   constructor(args: string[], env: NodeJS.ProcessEnv) {
-    const command = ["stty cols 120 rows 40;", "exec", process.execPath, cli, ...args.map((arg) => `'${arg}'`)].join(" ");
+    const command = ["stty cols 80 rows 24;", "exec", process.execPath, cli, ...args.map((arg) => `'${arg}'`)].join(" ");
     this.child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     this.child.stdout.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
     this.child.stderr.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
@@ -162,6 +162,19 @@ class Terminal {
   text(): string {
     // eslint-disable-next-line no-control-regex -- terminal escapes start with the control character ESC
     return this.output.replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, "");
+  }
+
+  /**
+   * The longest stretch of text written before `until` between line starts: a line break, a carriage return or a
+   * move to column 1. Longer than the terminal is wide, it wrapped, and prompts' redraw then breaks.
+   */
+  widestLine(until: string): string {
+    const shown = this.output.slice(0, this.output.indexOf(until));
+    // eslint-disable-next-line no-control-regex -- terminal escapes start with the control character ESC
+    const pieces = shown.split(/\r|\n|\u001b\[1?G|\u001b\[\d*E/);
+    // eslint-disable-next-line no-control-regex -- as above
+    const visible = pieces.map((piece) => piece.replace(/\u001b(\[[0-9;?]*[A-Za-z]|[78])/g, ""));
+    return visible.reduce((widest, piece) => ([...piece].length > [...widest].length ? piece : widest), "");
   }
 
   /** Waits until `pattern` is on the screen, e.g. the next question. */
@@ -211,6 +224,9 @@ describe("the built CLI on a terminal", () => {
     } finally {
       term.kill();
     }
+    // An 80x24 terminal: no question, default or problem shown may wrap.
+    const widest = term.widestLine("Created ");
+    expect([...widest].length, widest).toBeLessThanOrEqual(80);
     const text = term.text();
     expect(text).toContain("Created ground-station in");
     expect(text).toContain("Initialised a git repository with a first commit.");

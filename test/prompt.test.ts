@@ -7,7 +7,7 @@ import { type Context, resolveAnswers } from "../src/answers.js";
 import { parseCommandLine } from "../src/args.js";
 import { CancelledError, UserError } from "../src/errors.js";
 import { init } from "../src/init.js";
-import { ask } from "../src/prompt.js";
+import { ask, wrap } from "../src/prompt.js";
 
 /*
  * The real `prompts` questions, answered in-process with prompts.inject. An injected Error is what
@@ -84,8 +84,8 @@ describe("questions for what flags leave open", () => {
       directory: "Ground Station",
       name: "ground-station",
       description: "A Telestion service that communicates over NATS.",
-      subscribe: [],
-      reply: [],
+      subscribe: ["sensors.>"],
+      reply: ["commands.run"],
       install: true,
       git: true,
     });
@@ -154,3 +154,16 @@ describe("cancelling", () => {
     expect(existsSync(join(cwd, "target", "package.json"))).toBe(false);
   });
 });
+
+describe("wrap: problems shown under a question fit an 80-column terminal", () => {
+  it("breaks at spaces, keeps short text whole, and cuts a word longer than the width", () => {
+    expect(wrap("short enough", 76)).toBe("short enough");
+    const long = 'subscription subject "sensors.>" and reply subject "sensors.get" overlap: NATS would give each message both match to only one of their handlers';
+    const lines = wrap(long, 76).split("\n");
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(76);
+    expect(lines.join(" ")).toBe(long);
+    expect(wrap("x".repeat(100), 40).split("\n")).toEqual(["x".repeat(40), "x".repeat(40), "x".repeat(20)]);
+  });
+});
+
