@@ -154,6 +154,9 @@ export interface LogSinkOptions {
   queue?: string;
 }
 
+/** Categories whose check is remembered; past this the memory starts afresh. */
+const MAX_APPROVED_CATEGORIES = 10_000;
+
 /** While lines are being lost: one stderr line at once, then at most one a second with the count since. */
 const REPORT_INTERVAL_MS = 1_000;
 
@@ -206,6 +209,8 @@ export function startLogSink(service: Service<unknown>, options: LogSinkOptions 
       if (!approved.has(category)) {
         const problem = categoryProblem(category);
         if (problem) throw new Error(`refused log category ${JSON.stringify(category)}: it ${problem}`);
+        // A publisher inventing categories must not grow this cache without end.
+        if (approved.size >= MAX_APPROVED_CATEGORIES) approved.clear();
         approved.add(category);
       }
       files.append(category, formatLogLine(message.data, Date.now()));
