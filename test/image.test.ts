@@ -265,6 +265,7 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
       const down = await compose("down", "-v", "-t", "2");
       if (down.code !== 0) process.stderr.write(`podman-compose down: ${lastLine(down)}\n`);
       await podman(["rmi", "-f", `${composeProject}_service`, `${composeProject}_log-sink`]);
+      await podman(["network", "rm", "-f", `${composeProject}_default`]); // podman-compose 1.0 leaves it
     }
   }, 10 * MINUTE);
 });
