@@ -1,0 +1,57 @@
+/**
+ * `tail -f` for log files: polls (fs.watch is unreliable on network and container file systems),
+ * prints whole lines only, starts over when a file shrank (rotated or truncated), and picks up files
+ * that appear later. Resolves on SIGINT/SIGTERM.
+ */
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import type { LogFile } from "./commands/logs.js";
+
+const POLL_MS = 200;
+
+export async function followFiles(list: () => LogFile[], onLine: (file: LogFile, text: string) => void): Promise<void> {
+  // `partial` holds the bytes after the last newline: a line being written, maybe cut inside a character.
+  const state = new Map<string, { offset: number; partial: Buffer }>();
+  const poll = () => {
+    for (const file of list()) {
+      let s = state.get(file.path);
+      if (!s) state.set(file.path, (s = { offset: 0, partial: Buffer.alloc(0) }));
+      let size: number;
+      try {
+        size = statSync(file.path).size;
+      } catch {
+        continue; // removed meanwhile
+      }
+      if (size < s.offset) Object.assign(s, { offset: 0, partial: Buffer.alloc(0) });
+      if (size === s.offset) continue;
+      const chunk = readRange(file.path, s.offset, size);
+      s.offset += chunk.byteLength;
+      const bytes = Buffer.concat([s.partial, chunk]);
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      s.partial = bytes.subarray(end);
+      for (const text of bytes.subarray(0, end).toString("utf8").split("\n")) if (text) onLine(file, text);
+    }
+  };
+  poll();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(poll, POLL_MS);
+    const stop = () => {
+      clearInterval(timer);
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function readRange(path: string, from: number, to: number): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(to - from);
+    const read = readSync(fd, buffer, 0, buffer.byteLength, from);
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
