@@ -146,6 +146,17 @@ async function queueGroups(subject: string): Promise<Array<string | undefined>> 
   return (body.subscriptions_list ?? []).filter((s) => s.subject === subject).map((s) => s.qgroup);
 }
 
+/** Waits until the server has a connection named `name` (a service's health thread: "<SERVICE_ID> (health)"). */
+async function connection(name: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = (await (await fetch(`${nats.monitorUrl}/connz?limit=1024`)).json()) as { connections?: Array<{ name?: string }> };
+    if (body.connections?.some((c) => c.name === name)) return;
+    if (Date.now() > deadline) throw new Error(`no connection named "${name}" within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
 async function stop(running: Running): Promise<number | string> {
   running.child.kill("SIGTERM");
   return running.exited;
@@ -243,6 +254,9 @@ describe.each([
     const after = await health(serviceName, service);
     expect(after.service).toBe(first.service); // the same process, still running
     expect(after.errors).toBe(4);
+    // Health comes from the runtime's thread with its own connection, not from the main thread's fallback.
+    await connection(`${first.service} (health)`);
+    expect(service.stderr()).not.toMatch(/health is answered on the main thread/);
 
     expect(await stop(service)).toBe(0);
   }, 2 * MINUTE);
