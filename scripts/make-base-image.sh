@@ -5,7 +5,7 @@
 #
 #   scripts/make-base-image.sh <tag> [--nats <tag>]
 #
-# The base: Debian bookworm (debootstrap --variant=minbase, from Debian's mirror as apt uses it), Node.js
+# The base: Debian bookworm (debootstrap --variant=minbase from Debian's mirror, the one apt uses), Node.js
 # from the npm registry's node-linux-<arch> package of the tag's version (the machine's own node when
 # that cannot be had), the machine's npm, and a `node` user with uid 1000, as in the official image.
 # npm in the base trusts the machine's CA bundle, for registries reached through an inspecting proxy.
@@ -18,6 +18,7 @@ tag=${1:?usage: make-base-image.sh <tag, e.g. node:24.22-bookworm-slim> [--nats 
 nats_tag=
 if [[ ${2:-} == --nats ]]; then nats_tag=${3:?--nats needs an image tag}; fi
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+work= root= # of make_base, global for its EXIT trap
 say() { echo "make-base-image: $*" >&2; }
 fail() { say "$*"; exit 1; }
 
@@ -25,10 +26,12 @@ command -v podman >/dev/null || fail "podman is not installed (apt-get install p
 
 make_base() {
   command -v debootstrap >/dev/null || fail "debootstrap is not installed (apt-get install debootstrap)"
-  local work root version arch node_bin npm_dir
+  local version arch node_bin npm_dir
   work=$(mktemp -d "${TMPDIR:-/var/tmp}/telestion-base.XXXXXX")
-  trap 'rm -rf "$work"' EXIT
   root=$work/rootfs
+  # debootstrap mounts /proc (and in a container binds device files) into the new root: never remove
+  # through a mount into the machine's own.
+  trap 'for m in proc sys dev/pts dev; do umount -R "$root/$m" 2>/dev/null || true; done; rm -rf --one-file-system "$work"' EXIT
 
   local started=$SECONDS
   debootstrap --variant=minbase bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
@@ -68,8 +71,6 @@ make_base() {
     --change "LABEL org.telestion.stand-in=debootstrap-bookworm-minbase+node-${actual}" \
     --change 'CMD ["node"]' \
     - "$tag" >/dev/null || fail "podman import failed"
-  rm -rf "$work"
-  trap - EXIT
   say "$tag: Debian bookworm with Node.js $actual, $((SECONDS - started)) s"
 }
 
