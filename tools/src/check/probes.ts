@@ -22,7 +22,7 @@ export async function askHealth(nc: NatsConnection, subject: string, boundMs: nu
 
 /** `no reply within 0.5 s`, `nobody subscribes to …`. */
 export function describeNoAnswer(answer: HealthAnswer, subject: string, boundMs: number): string {
-  if (answer.kind === "no-responders") return `nobody subscribes to ${subject} (the server says no responders)`;
+  if (answer.kind === "no-responders") return `nobody subscribes to ${subject} (no responders)`;
   return `no reply within ${boundMs / 1000} s`;
 }
 

@@ -10,7 +10,7 @@ import { BODY_CLASSES, concreteSubject } from "./bodies.js";
 import { STANDARD_KEYS, type CheckContext, type StandardKey } from "./context.js";
 import { askHealth, connectionsOf, describeNoAnswer, serviceSubscriptions, type Subscription } from "./probes.js";
 import { secret } from "./nats-server.js";
-import { describeExit, exitWithin, seconds, type ServiceRun } from "./service-process.js";
+import { describeExit, exitStatus, exitWithin, seconds, type ServiceRun } from "./service-process.js";
 
 export type Status = "PASS" | "FAIL" | "WARN";
 
@@ -123,7 +123,7 @@ export const RULES: Rule[] = [
     standard: `${HEALTH_SUBJECTS[1]} (the form Telestion's reference library answers too) is answered; the standard asks only for ${HEALTH_SUBJECT}`,
     async run(ctx) {
       const answer = await askHealth(ctx.nc, HEALTH_SUBJECTS[1], HEALTH_BOUND_MS);
-      if (answer.kind !== "reply") return warn(`${describeNoAnswer(answer, HEALTH_SUBJECTS[1], HEALTH_BOUND_MS)} (not required)`);
+      if (answer.kind !== "reply") return warn(`not answered: ${describeNoAnswer(answer, HEALTH_SUBJECTS[1], HEALTH_BOUND_MS)} (optional)`);
       return pass(`answered in ${answer.ms.toFixed(1)} ms`);
     },
   },
@@ -163,8 +163,7 @@ export const RULES: Rule[] = [
         run.signal("SIGKILL");
         return fail(`still running ${seconds(SHUTDOWN_BOUND_MS)} after SIGTERM (killed)`);
       }
-      const how = exit.code !== null ? `exit ${exit.code}` : `signal ${exit.signal}`;
-      return pass(`${how} ${seconds(performance.now() - sentAt)} after SIGTERM`);
+      return pass(`${exitStatus(exit)} ${seconds(performance.now() - sentAt)} after SIGTERM`);
     },
   },
   {
@@ -278,7 +277,7 @@ async function sendBodies(ctx: CheckContext): Promise<Outcome[]> {
       await sleep(Math.max(0, AFTER_BODIES_MS - (performance.now() - sentAt)));
       if (run.exit) {
         endedAfter = bodyClass.id;
-        outcomes.push({ id, ...fail(`${sent}: the service ended, ${describeExit(run.exit)}${lastLine(run)}`) });
+        outcomes.push({ id, ...fail(`${sent}: the service ended (${exitStatus(run.exit)})${lastLine(run)}`) });
       } else if (answer && answer.kind !== "reply") {
         outcomes.push({ id, ...fail(`${sent}: still running, but health: ${describeNoAnswer(answer, HEALTH_SUBJECT, HEALTH_BOUND_MS)}`) });
       } else {

@@ -48,7 +48,5 @@ async function runRule(rule: Rule, ctx: CheckContext): Promise<Outcome[]> {
 
 function toEntry(rule: Rule, outcome: Outcome): Entry {
   const required = outcome.required ?? rule.required;
-  const entry: Entry = { id: outcome.id ?? rule.id, status: outcome.status, required, measured: outcome.measured };
-  if (outcome.status !== "PASS") entry.standard = rule.standard;
-  return entry;
+  return { id: outcome.id ?? rule.id, status: outcome.status, required, measured: outcome.measured, standard: rule.standard };
 }

@@ -73,12 +73,17 @@ export async function exitWithin(run: ServiceRun, boundMs: number): Promise<Exit
   }
 }
 
-/** `exit 1 after 0.42 s`, `signal SIGKILL after 3.10 s`. */
-export function describeExit(exit: Exit): string {
-  const how = exit.code !== null ? `exit ${exit.code}` : `signal ${exit.signal}`;
-  return `${how} after ${seconds(exit.afterMs)}`;
+/** `exit 1`, `signal SIGSEGV`. */
+export function exitStatus(exit: Exit): string {
+  return exit.code !== null ? `exit ${exit.code}` : `signal ${exit.signal}`;
 }
 
+/** `exit 1 after 0.42 s`, `signal SIGKILL after 3.1 s` (counted from the start). */
+export function describeExit(exit: Exit): string {
+  return `${exitStatus(exit)} after ${seconds(exit.afterMs)}`;
+}
+
+/** `0.42 s`, `10 s`. */
 export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
+  return `${Number((ms / 1000).toFixed(2))} s`;
 }
