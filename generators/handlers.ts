@@ -1,8 +1,13 @@
 /**
- * Names for handler modules, derived from their subjects. The generated project's plopfile.js
- * (templates/service/project/plopfile.js.hbs) applies the same rules, so a handler added later with
- * `npm run generate` looks exactly like one generated up front; test/generate.test.ts checks that.
+ * Names for handler modules, derived from their subjects, and their lines in src/main.ts.
+ *
+ * This is create-telestion-service's generators/handlers.ts. Every generated project gets it as
+ * plop-templates/handlers.js (compiled to JavaScript, comments kept), which its plopfile.js imports:
+ * so a handler added later with `npm run generate` is named and registered exactly like one generated
+ * with the project. Keep it free of imports, so the compiled file runs on its own.
  */
+const PREFIX: Record<HandlerKind, string> = { subscribe: "on", reply: "answer" };
+
 export type HandlerKind = "subscribe" | "reply";
 
 export interface HandlerSpec {
@@ -17,8 +22,6 @@ export interface HandlerSpec {
   /** A concrete subject the subject matches (wildcards filled in), as a literal, for tests. */
   exampleSubjectLiteral: string;
 }
-
-const PREFIX: Record<HandlerKind, string> = { subscribe: "on", reply: "answer" };
 
 /** `telemetry.*` → `telemetry-any`: tokens joined by dashes, wildcards named, nothing a file system minds. */
 export function slugOf(subject: string): string {
@@ -110,4 +113,9 @@ export function insertAboveMarker(source: string, marker: string, line: string):
   const indent = /^\s*/.exec(lines[at]!)![0];
   lines.splice(at, 0, indent + line);
   return lines.join("\n");
+}
+
+/** src/main.ts with the handler's import and registration added above the markers. */
+export function registerHandler(main: string, spec: HandlerSpec): string {
+  return insertAboveMarker(insertAboveMarker(main, IMPORTS_MARKER, importLine(spec)), HANDLERS_MARKER, registrationLine(spec));
 }

@@ -1,6 +1,5 @@
-import type { PackageManager } from "./answers.js";
-
-export const PACKAGE_MANAGERS: readonly PackageManager[] = ["npm", "pnpm", "yarn", "bun"];
+export const PACKAGE_MANAGERS = ["npm", "pnpm", "yarn", "bun"] as const;
+export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 
 /**
  * What the generated project needs from whichever manager installs it, written below in each

@@ -1,23 +1,30 @@
 // Bundles the CLI into dist/ (as create-vite ships its CLI): one file to load instead of hundreds,
 // which is most of the start-up time of `npm create telestion-service`. The code that only some runs
-// need (the questions, the generator with node-plop and Handlebars) stays in chunks loaded on demand.
+// need (the questions, the generator with Handlebars) stays in chunks loaded on demand.
 import { build } from "esbuild";
 import Handlebars from "handlebars";
+import ts from "typescript";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const inquirerStub = fileURLToPath(new URL("../src/inquirer-stub.ts", import.meta.url));
 const templatesDir = fileURLToPath(new URL("../templates", import.meta.url));
+const handlersSource = fileURLToPath(new URL("../generators/handlers.ts", import.meta.url));
 
-/** generators/precompiled-templates.ts with every template of templates/ compiled now, not at each run. */
-function precompiledTemplates() {
+/**
+ * generators/prebuilt.ts with everything a run would otherwise make: each template of templates/
+ * precompiled (null when it has no placeholders: it is copied verbatim), and generators/handlers.ts
+ * compiled to JavaScript as generators/handlers-module.ts does it from the source.
+ */
+function prebuilt() {
   const files = readdirSync(templatesDir, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".hbs"));
-  const entries = files.map((file) => {
-    const key = file.split("\\").join("/");
-    return `  ${JSON.stringify(key)}: ${Handlebars.precompile(readFileSync(join(templatesDir, file), "utf8"))},`;
+  const templates = files.map((file) => {
+    const text = readFileSync(join(templatesDir, file), "utf8");
+    return `    ${JSON.stringify(file.split("\\").join("/"))}: ${text.includes("{{") ? Handlebars.precompile(text) : "null"},`;
   });
-  return `export const PRECOMPILED = {\n${entries.join("\n")}\n};\n`;
+  const options = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext };
+  const handlersModule = ts.transpileModule(readFileSync(handlersSource, "utf8"), { compilerOptions: options }).outputText;
+  return `export const PREBUILT = {\n  templates: {\n${templates.join("\n")}\n  },\n  handlersModule: ${JSON.stringify(handlersModule)},\n};\n`;
 }
 
 // Chunk names carry content hashes: start from an empty dist/ so that no stale chunk ships.
@@ -40,15 +47,9 @@ await build({
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
   plugins: [
     {
-      name: "inquirer-stub",
+      name: "prebuilt",
       setup(b) {
-        b.onResolve({ filter: /^inquirer$/ }, () => ({ path: inquirerStub }));
-      },
-    },
-    {
-      name: "precompiled-templates",
-      setup(b) {
-        b.onLoad({ filter: /[\\/]generators[\\/]precompiled-templates\.ts$/ }, () => ({ contents: precompiledTemplates(), loader: "js" }));
+        b.onLoad({ filter: /[\\/]generators[\\/]prebuilt\.ts$/ }, () => ({ contents: prebuilt(), loader: "js" }));
       },
     },
   ],

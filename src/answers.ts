@@ -1,13 +1,11 @@
 import { DEFAULTS, defaultName, defaultRuntime } from "./defaults.js";
-import { detectPackageManager } from "./package-manager.js";
+import { detectPackageManager, type PackageManager } from "../generators/package-manager.js";
 import { localRuntimePath, validateAnswers } from "./validate.js";
 
 /**
  * The complete, validated answers that generation needs. Produced from flags (and prompts for
  * what flags leave open); validation lives in one place and serves both paths.
  */
-export type PackageManager = "npm" | "pnpm" | "yarn" | "bun";
-
 export interface Answers {
   /** Target directory as the user gave it (relative to cwd, or absolute). */
   directory: string;

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import type { Flags } from "./answers.js";
 import { DEFAULTS } from "./defaults.js";
 import { UserError } from "./errors.js";
-import { PACKAGE_MANAGERS } from "./package-manager.js";
+import { PACKAGE_MANAGERS } from "../generators/package-manager.js";
 import { splitSubjects } from "./validate.js";
 
 export type Command = { kind: "help" } | { kind: "version" } | { kind: "create"; flags: Flags };

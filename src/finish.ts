@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { isAbsolute, relative } from "node:path";
 import type { Answers } from "./answers.js";
-import { installCommand, runCommand } from "./package-manager.js";
+import { installCommand, runCommand } from "../generators/package-manager.js";
 
 export interface FinishIo {
   /** Where the user ran the command; the "cd" in the next steps is relative to it. */

@@ -1,19 +1,19 @@
 import { existsSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, sep } from "node:path";
-import nodePlop from "node-plop";
-import { registerServiceGenerator, type GeneratorInput } from "../generators/service.js";
+import { basename, dirname, isAbsolute, join } from "node:path";
+import { listFiles } from "../generators/list-files.js";
+import { serviceFiles } from "../generators/service.js";
+import { writeFiles } from "../generators/write-files.js";
 import type { Answers } from "./answers.js";
 import { UserError } from "./errors.js";
-import { listFiles } from "./list-files.js";
 import { directoryProblem } from "./validate.js";
 import { vendorRuntime } from "./vendor-runtime.js";
 
 /**
  * Writes a new service into `targetDir` (absolute) and resolves to the paths written, relative and
  * sorted. Everything is rendered into a temporary folder beside the target (so moving it is a rename
- * on one file system) and moved into place only when every action succeeded: on failure nothing is
+ * on one file system) and moved into place only when every file was written: on failure nothing is
  * left behind. Refuses a target that exists and is not empty; a lone `.git` is kept and filled around.
  */
 export async function generate(answers: Answers, targetDir: string): Promise<string[]> {
@@ -29,7 +29,8 @@ export async function generate(answers: Answers, targetDir: string): Promise<str
     await mkdir(staging);
     // A local runtime is copied into the project (vendor/), so package.json can point at it relatively.
     const runtime = await vendorRuntime(answers.runtime, staging);
-    await render({ ...answers, runtime }, staging);
+    writeFiles(staging, serviceFiles({ ...answers, runtime }));
+    await signalsHandled();
     const files = listFiles(staging);
     assertUsable(targetDir); // again: time passed while rendering
     await moveIntoPlace(staging, targetDir);
@@ -65,6 +66,15 @@ function cleanUpOnSignal(staging: () => string | undefined, targetDir: string, c
   return stop;
 }
 
+/**
+ * The files are written synchronously, so the signal handlers of a Ctrl-C meanwhile have not run yet:
+ * Node runs them when the event loop polls. Two turns of setImmediate include a poll phase (the first
+ * may come right before one), so a Ctrl-C while writing stops the run before anything moves into place.
+ */
+async function signalsHandled(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Throws unless `dir` is absent, empty, or holds nothing but `.git`: the CLI's own rule (validate.ts). */
 function assertUsable(dir: string): void {
   const problem = directoryProblem(dir, dirname(dir));
@@ -77,21 +87,6 @@ async function createParents(dir: string): Promise<string | undefined> {
   for (let d = dir; !existsSync(d); d = dirname(d)) topmost = d;
   if (topmost) await mkdir(dir, { recursive: true });
   return topmost;
-}
-
-async function render(answers: Answers, dest: string): Promise<void> {
-  const plop = await nodePlop(undefined, { destBasePath: dest, force: false });
-  const generator = registerServiceGenerator(plop);
-  const input: GeneratorInput = { answers };
-  const { failures } = await generator.runActions(input);
-  if (failures.length > 0) {
-    const { path, error, message } = failures[0]!;
-    // node-plop's messages name the temporary folder and span lines: one line, relative paths.
-    const reason = String(error || message)
-      .replaceAll(dest + sep, "")
-      .replace(/\s*\n\s*(->\s*)?/g, ": ");
-    throw new Error(`could not generate ${path ? path.replace(/^[/\\]/, "") : "the project"}: ${reason}`);
-  }
 }
 
 /**

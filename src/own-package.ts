@@ -1,27 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const NAME = "create-telestion-service";
-
-/**
- * This package's root folder. Found by walking up from this file because the same code runs from
- * `src/` (tsx, tests) and from the bundle in `dist/` (the published bin), at different depths.
- */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = join(dir, "package.json");
-    if (existsSync(file) && (JSON.parse(readFileSync(file, "utf8")) as { name?: unknown }).name === NAME) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`${NAME}: cannot find its own package.json`);
-    dir = parent;
-  }
-}
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../generators/package-root.js";
 
 /** This package's own name and version. */
 export function ownPackage(): { name: string; version: string } {
-  const json = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: unknown };
-  if (typeof json.version !== "string") throw new Error(`${NAME}: its package.json has no version`);
-  return { name: NAME, version: json.version };
+  const json = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { name: string; version?: unknown };
+  if (typeof json.version !== "string") throw new Error(`${json.name}: its package.json has no version`);
+  return { name: json.name, version: json.version };
 }

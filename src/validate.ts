@@ -5,7 +5,7 @@ import validatePackageName from "validate-npm-package-name";
 import { registrationsProblem, subjectProblem, type Registration, type SubjectKind } from "../runtime/src/subjects.js";
 import type { Answers } from "./answers.js";
 import { UserError } from "./errors.js";
-import { PACKAGE_MANAGERS, isPackageManager } from "./package-manager.js";
+import { PACKAGE_MANAGERS, isPackageManager } from "../generators/package-manager.js";
 
 /*
  * Every rule for user input, used by flags and prompts alike. Each check returns undefined when

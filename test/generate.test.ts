@@ -7,8 +7,9 @@ import { promisify } from "node:util";
 import nodePlop from "node-plop";
 import { parse as parseYaml } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { TEMPLATES_DIR } from "../generators/service.js";
 import { handlerSpecs, insertAboveMarker, slugOf } from "../generators/handlers.js";
+import { handlersModule } from "../generators/handlers-module.js";
+import { TEMPLATES_DIR } from "../generators/service.js";
 import type { Answers } from "../src/answers.js";
 import { generate } from "../src/generate.js";
 import { subjectsProblem } from "../src/validate.js";
@@ -41,6 +42,7 @@ const PROJECT_FILES = [
   "eslint.config.js",
   "nats/nats.conf",
   "package.json",
+  "plop-templates/handlers.js",
   "plop-templates/reply.test.ts.hbs",
   "plop-templates/reply.ts.hbs",
   "plop-templates/subscribe.test.ts.hbs",
@@ -171,7 +173,9 @@ describe("generate: key contents", () => {
   it("every rendered file is free of template syntax; the plop templates are copied verbatim", () => {
     for (const file of filesOnDisk(target)) {
       const text = read(target, file);
-      if (file.startsWith("plop-templates/")) {
+      if (file === "plop-templates/handlers.js") {
+        expect(text).toBe(handlersModule());
+      } else if (file.startsWith("plop-templates/")) {
         expect(text, file).toBe(readFileSync(join(TEMPLATES_DIR, "handler", file.slice("plop-templates/".length)), "utf8"));
       } else if (file !== "package.json" && file !== "README.md") {
         expect(text, file).not.toMatch(/\{\{|\}\}/);
@@ -273,7 +277,7 @@ describe("the project's plopfile adds handlers exactly as the generator does", (
 
 describe("generate: the target directory", () => {
   afterEach(() => {
-    vi.doUnmock("node-plop");
+    vi.doUnmock("../generators/service.js");
     vi.resetModules();
   });
 
@@ -322,30 +326,19 @@ describe("generate: the target directory", () => {
     expect(filesOnDisk(target)).toEqual([".git/HEAD", ...files].sort());
   });
 
-  it("leaves nothing behind when an action fails after files were written, not even created parents", async () => {
-    // The real generator plus one last action that must fail: main.ts exists by then.
-    vi.doMock("node-plop", async (importOriginal) => {
-      const real = (await importOriginal<typeof import("node-plop")>()).default;
+  it("leaves nothing behind when a file fails after files were written, not even created parents", async () => {
+    // The real generator's files plus one more that must fail: src/main.ts exists by then.
+    vi.doMock("../generators/service.js", async (importOriginal) => {
+      const real = await importOriginal<typeof import("../generators/service.js")>();
       return {
-        default: async (...args: Parameters<typeof real>) => {
-          const plop = await real(...args);
-          const setGenerator = plop.setGenerator.bind(plop);
-          plop.setGenerator = (name, config) =>
-            setGenerator(name, {
-              ...config,
-              actions: (data) => [
-                ...(config.actions as (d: unknown) => unknown[])(data),
-                { type: "add", path: "src/main.ts", template: "again", abortOnFail: true },
-              ] as never,
-            });
-          return plop;
-        },
+        ...real,
+        serviceFiles: (...args: Parameters<typeof real.serviceFiles>) => [...real.serviceFiles(...args), { path: "src/main.ts", content: "again" }],
       };
     });
     const { generate: generateFailing } = await import("../src/generate.js");
     const parent = join(root, `case-${++counter}`);
     const target = join(parent, "deeper", "svc");
-    await expect(generateFailing(answers({ subscribe: ["a.b"] }), target)).rejects.toThrow("could not generate the project: File already exists: src/main.ts");
+    await expect(generateFailing(answers({ subscribe: ["a.b"] }), target)).rejects.toThrow("could not generate src/main.ts: file already exists");
     expect(existsSync(parent)).toBe(false);
   });
 
@@ -417,7 +410,7 @@ describe("the generator package", () => {
 });
 
 describe("the CLI bundle", () => {
-  it("carries every template precompiled, so that no run compiles one", async () => {
+  it("carries every template precompiled (or marked as copied verbatim), so that no run compiles one", async () => {
     const { builtCli, REPO } = await import("../test-support/built-cli.js");
     builtCli();
     const chunks = readdirSync(join(REPO, "dist", "chunks")).filter((file) => file.endsWith(".mjs"));
@@ -441,6 +434,8 @@ describe("the CLI bundle", () => {
       await run(join(dir, "node_modules", ".bin", "create-telestion-service"), ["svc", "--yes", "--no-install", "--no-git", "--reply", "c.d"]);
       expect(readFileSync(join(dir, "svc", "src", "main.ts"), "utf8")).toContain('service.reply("c.d"');
       expect(existsSync(join(dir, "svc", ".gitignore"))).toBe(true);
+      // The naming rules the bundle carries are generators/handlers.ts, compiled as from the source.
+      expect(readFileSync(join(dir, "svc", "plop-templates", "handlers.js"), "utf8")).toBe(handlersModule());
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

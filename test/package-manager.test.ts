@@ -8,7 +8,7 @@ import {
   packageManagerFacts,
   packageManagerTemplateData,
   runCommand,
-} from "../src/package-manager.js";
+} from "../generators/package-manager.js";
 
 describe("detectPackageManager", () => {
   it.each([

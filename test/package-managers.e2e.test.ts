@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PackageManager } from "../src/answers.js";
-import { PACKAGE_MANAGERS, packageManagerFacts, runCommand } from "../src/package-manager.js";
+import { PACKAGE_MANAGERS, packageManagerFacts, runCommand, type PackageManager } from "../generators/package-manager.js";
 import { builtCli } from "../test-support/built-cli.js";
 
 /*
