@@ -1,12 +1,14 @@
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const TOOLS = join(HERE, "..", "..");
 export const REPO = join(TOOLS, "..");
 export const FIXTURES = join(HERE, "..", "fixtures");
 const FROM_SOURCE = join(FIXTURES, "telestion-from-source.ts");
+// By path: `--import tsx` would be looked up from the child's working directory, which may be anywhere.
+const TSX = join(REPO, "node_modules", "tsx", "dist", "loader.mjs");
 
 export interface CliOptions {
   env?: Record<string, string | undefined>;
@@ -43,7 +45,7 @@ export interface RunningCli {
 }
 
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
-  const child = spawn(process.execPath, ["--import", "tsx", FROM_SOURCE, ...args], {
+  const child = spawn(process.execPath, ["--import", pathToFileURL(TSX).href, FROM_SOURCE, ...args], {
     cwd: options.cwd ?? REPO,
     env: childEnv(options.env),
     stdio: ["ignore", "pipe", "pipe"],
