@@ -24,9 +24,13 @@ const CONFIG_HELP = [
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+  if (name === undefined) {
+    console.error(overview());
+    return 2;
+  }
+  if (name === "-h" || name === "--help" || name === "help") {
     console.log(overview());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   if (name === "-v" || name === "--version") {
     console.log(version());
