@@ -1,18 +1,20 @@
 // `telestion check` against real services and its own real nats-server: a service on telestion-runtime
 // and a Python service (nats-py) pass; Python services with one flaw each fail, naming the rule.
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Report } from "../src/check/report.js";
-import { FIXTURES, pythonProblem, runCli, startCli } from "./helpers/cli.js";
+import { FIXTURES, pythonProblem, runCli, startCli, TSX } from "./helpers/cli.js";
 
-const TS_SERVICE = [process.execPath, "--import", "tsx", join(FIXTURES, "runtime-service.ts")];
+const TS_SERVICE = [process.execPath, "--import", TSX, join(FIXTURES, "runtime-service.ts")];
 const PY_SERVICE = ["python3", join(FIXTURES, "service.py")];
 const python = pythonProblem();
 
-async function checkJson(command: string[]): Promise<{ code: number | null; report: Report }> {
-  const { code, stdout, stderr } = await runCli(["check", "--json", "--", ...command]);
+async function checkJson(command: string[], cwd?: string): Promise<{ code: number | null; report: Report }> {
+  const { code, stdout, stderr } = await runCli(["check", "--json", "--", ...command], { cwd });
   try {
     return { code, report: JSON.parse(stdout) as Report };
   } catch {
@@ -44,6 +46,23 @@ describe("telestion check: compliant services pass", () => {
     const { code, report } = await checkJson(PY_SERVICE);
     expect(report.rules.filter((entry) => entry.status !== "PASS").map((entry) => [entry.id, entry.status])).toEqual([["health.dot", "WARN"]]);
     expect(code).toBe(0);
+  }, 60_000);
+});
+
+describe("telestion check: a .env in the working directory", () => {
+  it("a configuration run that .env undoes is a warning, not a failure", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "telestion-check-dotenv-"));
+    try {
+      // telestion-runtime reads .env: started without SERVICE_NAME in its environment, it still has one.
+      writeFileSync(join(cwd, ".env"), "SERVICE_NAME=from-dotenv\n");
+      const { code, report } = await checkJson(TS_SERVICE, cwd);
+      const notPassed = report.rules.filter((entry) => entry.status !== "PASS");
+      expect(notPassed.map((entry) => [entry.id, entry.status])).toEqual([["config.SERVICE_NAME", "WARN"]]);
+      expect(notPassed[0]!.measured).toMatch(/^not conclusive: still running 10 s after starting without SERVICE_NAME .* but \.env in the working directory defines SERVICE_NAME/);
+      expect(code).toBe(0);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 

@@ -16,8 +16,11 @@ export interface CheckContext {
   maxPayload: number;
   serviceName: string;
   serviceId: string;
-  /** Whether a `.env` in the working directory may hand the service what a run removes. */
-  dotEnv: boolean;
+  /**
+   * The keys a `.env` in the working directory defines: a service may read it (telestion-runtime does),
+   * so a run that removes one of them from the environment does not take it from the service.
+   */
+  dotEnvKeys: ReadonlySet<string>;
   /** The checker's environment with the five variables and SERVICE_ID set, then `change` applied (undefined removes). */
   env(change?: Partial<Record<StandardKey | "SERVICE_ID", string | undefined>>): NodeJS.ProcessEnv;
   /** A fresh DATA_DIR for one run. */

@@ -187,11 +187,11 @@ async function exitsNonZero(ctx: CheckContext, env: NodeJS.ProcessEnv, key: Stan
   const run = ctx.start(env);
   const exit = await exitWithin(run, EXIT_BOUND_MS);
   run.signal("SIGKILL"); // whatever it started is gone too
-  // A .env in the working directory is one of the ways a service may receive its configuration.
-  const hint = ctx.dotEnv ? " (a .env in the working directory may have given it one)" : "";
-  if (!exit) return fail(`still running ${seconds(EXIT_BOUND_MS)} after starting without ${key} (stopped by the checker)${hint}`);
-  if (exit.code === 0) return fail(`${describeExit(exit)} without ${key}: exit code 0 tells an orchestrator all is well${hint}`);
-  return pass(`${describeExit(exit)} without ${key}`);
+  if (exit && exit.code !== 0) return pass(`${describeExit(exit)} without ${key}`);
+  const what = exit ? `${describeExit(exit)} without ${key}` : `still running ${seconds(EXIT_BOUND_MS)} after starting without ${key} (stopped by the checker)`;
+  // A .env file is one of the ways a service may receive its configuration: then this run proves nothing.
+  if (ctx.dotEnvKeys.has(key)) return warn(`not conclusive: ${what} in the environment, but .env in the working directory defines ${key} (run check where there is no .env)`);
+  return fail(exit ? `${what}: exit code 0 tells an orchestrator all is well` : what);
 }
 
 /** Milliseconds until the service's first connection shows in /connz, or undefined. */

@@ -3,10 +3,11 @@
  * against a nats-server of the checker's own, and checks it against every rule of the Telestion
  * service standard (check/rules.ts). Exit 0 only when every required rule passes.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseEnv } from "node:util";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Command } from "../command.js";
 import type { CheckContext } from "../check/context.js";
@@ -93,7 +94,7 @@ class Session {
       maxPayload: nc.info?.max_payload ?? 1024 * 1024,
       serviceName,
       serviceId,
-      dotEnv: existsSync(".env"),
+      dotEnvKeys: dotEnvKeys(),
       env(change = {}) {
         const env: NodeJS.ProcessEnv = { ...process.env, ...set, DATA_DIR: mainDataDir };
         for (const [key, value] of Object.entries(change)) {
@@ -127,5 +128,14 @@ class Session {
   async close(): Promise<void> {
     await this.#nc?.close().catch(() => {});
     this.cleanup();
+  }
+}
+
+/** The keys `.env` in the working directory defines (none when there is none or it cannot be read). */
+function dotEnvKeys(): Set<string> {
+  try {
+    return new Set(Object.keys(parseEnv(readFileSync(".env", "utf8"))));
+  } catch {
+    return new Set();
   }
 }

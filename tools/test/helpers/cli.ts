@@ -8,7 +8,7 @@ export const REPO = join(TOOLS, "..");
 export const FIXTURES = join(HERE, "..", "fixtures");
 const FROM_SOURCE = join(FIXTURES, "telestion-from-source.ts");
 // By path: `--import tsx` would be looked up from the child's working directory, which may be anywhere.
-const TSX = join(REPO, "node_modules", "tsx", "dist", "loader.mjs");
+export const TSX = pathToFileURL(join(REPO, "node_modules", "tsx", "dist", "loader.mjs")).href;
 
 export interface CliOptions {
   env?: Record<string, string | undefined>;
@@ -45,7 +45,7 @@ export interface RunningCli {
 }
 
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {
-  const child = spawn(process.execPath, ["--import", pathToFileURL(TSX).href, FROM_SOURCE, ...args], {
+  const child = spawn(process.execPath, ["--import", TSX, FROM_SOURCE, ...args], {
     cwd: options.cwd ?? REPO,
     env: childEnv(options.env),
     stdio: ["ignore", "pipe", "pipe"],
