@@ -242,13 +242,14 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
       expectSuccess(await compose("up", "-d", "--build"), "podman-compose up");
       const names = ["nats", "service", "log-sink"].map((service) => `${composeProject}_${service}_1`);
       for (const name of names) {
-        const deadline = Date.now() + 30_000;
+        const deadline = Date.now() + 60_000;
         let probe = await podman(["healthcheck", "run", name]);
         while (probe.code !== 0 && Date.now() < deadline) {
           await sleep(500);
           probe = await podman(["healthcheck", "run", name]);
         }
-        expect(probe.code, `${name}: ${lastLine(probe)}\n${(await podman(["logs", name])).stderr}`).toBe(0);
+        const logs = await podman(["logs", name]);
+        expect(probe.code, `${name}: ${lastLine(probe)}\n${logs.stdout}${logs.stderr}`).toBe(0);
       }
 
       // Through the port compose publishes: a health request to the service, a log line to the sink.
