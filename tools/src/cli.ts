@@ -80,7 +80,9 @@ function parse(command: Command, args: string[]): Parsed {
     throw new UsageError(`${oneLine(err)} (telestion ${command.name} --help)`);
   }
   const values = result.values as Parsed["values"];
-  return { values, positionals: result.positionals, rest, config: { dev: values["dev"] === true, keys } };
+  // Only check runs a command after `--`; elsewhere `--` just ends the options (`telestion pub x -- -1`).
+  const positionals = command.name === "check" ? result.positionals : [...result.positionals, ...rest];
+  return { values, positionals, rest: command.name === "check" ? rest : [], config: { dev: values["dev"] === true, keys } };
 }
 
 function overview(): string {

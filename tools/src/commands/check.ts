@@ -39,7 +39,10 @@ export const check: Command = {
     "          telestion check -- python3 service.py",
   ],
   options: { "nats-server": { type: "string" }, "service-name": { type: "string" }, json: { type: "boolean" } },
-  async run({ values, positionals, rest }) {
+  async run({ values, positionals, rest, config }) {
+    if (config.keys.length > 0) {
+      throw new UsageError(`${config.keys[0]!.split("=")[0]} is not an option of check: the checker sets the service's configuration itself`);
+    }
     if (positionals.length > 0) throw new UsageError(`put the service command after --: telestion check -- ${positionals.join(" ")}`);
     if (rest.length === 0) throw new UsageError("the service command is missing: telestion check -- <command> [args…], e.g. telestion check -- node dist/main.mjs");
     const serviceName = (values["service-name"] as string | undefined) ?? DEFAULT_SERVICE_NAME;
