@@ -124,7 +124,9 @@ describe("the built CLI without a terminal", () => {
     };
     expect(pkg.name).toBe("svc");
     expect(pkg.description).toBe("A Telestion service that communicates over NATS.");
-    expect(pkg.dependencies["telestion-runtime"]).toBe(`file:${runtime}`);
+    // A local runtime is copied into the project, so that a clone or an image build finds it.
+    expect(pkg.dependencies["telestion-runtime"]).toBe("file:vendor/telestion-runtime-9.9.9.tgz");
+    expect(existsSync(join(cwd, "svc", "vendor", "telestion-runtime-9.9.9.tgz"))).toBe(true);
     expect(result.stdout).toContain("Initialised a git repository with a first commit.");
     expect(result.stdout).toMatch(/Next steps:\n\n {2}cd svc\n {2}npm install\n {2}npm run dev\n/);
     expect(execFileSync("git", ["log", "--format=%s"], { cwd: join(cwd, "svc"), env: testEnv(), encoding: "utf8" })).toBe(
