@@ -2,8 +2,8 @@
 
 /** What the CLI bundle carries ready-made, so that a run of the published CLI compiles nothing. */
 export interface Prebuilt {
-  /** Every template, by its path below templates/: precompiled, or null when it has no placeholders. */
-  templates: Readonly<Record<string, TemplateSpecification | null>>;
+  /** Every template, by its path below templates/: precompiled, or its text when it has no placeholders. */
+  templates: Readonly<Record<string, TemplateSpecification | string>>;
   /** generators/handlers.ts compiled to JavaScript: the generated project's plop-templates/handlers.js. */
   handlersModule: string;
 }

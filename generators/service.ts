@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { handlerSpecs, registerHandler, type HandlerSpec } from "./handlers.js";
 import { handlersModule } from "./handlers-module.js";
-import { listFiles } from "./list-files.js";
 import { packageManagerFacts, packageManagerTemplateData, type PackageManager } from "./package-manager.js";
-import { packageRoot } from "./package-root.js";
-import { compiledTemplate } from "./templates.js";
+import { TEMPLATES_ROOT, templateSource, templatesIn, type Template } from "./templates.js";
 import type { ProjectFile } from "./write-files.js";
 
 /**
@@ -16,11 +13,9 @@ import type { ProjectFile } from "./write-files.js";
  * templates/service/handler/  rendered once per handler, and copied verbatim into the project's
  *                              plop-templates/ so that `npm run generate` renders the very same files
  */
-const TEMPLATES_ROOT = join(packageRoot(), "templates");
 export const TEMPLATES_DIR = join(TEMPLATES_ROOT, "service");
-const PROJECT_DIR = join(TEMPLATES_DIR, "project");
-const HANDLER_DIR = join(TEMPLATES_DIR, "handler");
-const MAIN = "src/main.ts";
+const PROJECT = "service/project";
+const HANDLER = "service/handler";
 
 /** What generation needs to know (the CLI's answers hold all of it). */
 export interface ServiceInput {
@@ -67,34 +62,28 @@ export function projectData(input: ServiceInput): ProjectData {
 export function serviceFiles(input: ServiceInput): ProjectFile[] {
   const data = projectData(input);
   const specs = handlerSpecs(input.subscribe, input.reply);
-  const project = listFiles(PROJECT_DIR).map((file) => fromTemplate(destinationOf(file), join(PROJECT_DIR, file), data));
+  const handlerTemplates = templatesIn(HANDLER);
   return [
-    // src/main.ts registers every handler, as `npm run generate` would add it.
-    ...project.map((file) => (file.path === MAIN ? { path: MAIN, content: specs.reduce(registerHandler, textOf(file)) } : file)),
+    ...templatesIn(PROJECT).map(({ file, render }) => {
+      const path = destinationOf(file);
+      // src/main.ts registers every handler, as `npm run generate` would add it.
+      return { path, content: path === "src/main.ts" ? specs.reduce(registerHandler, render(data)) : render(data) };
+    }),
     // The project's own plop templates must stay templates.
-    ...listFiles(HANDLER_DIR).map((file) => ({ path: `plop-templates/${file}`, copyOf: join(HANDLER_DIR, file) })),
+    ...handlerTemplates.map(({ file }) => ({ path: `plop-templates/${file}`, content: templateSource(HANDLER, file) })),
     { path: "plop-templates/handlers.js", content: handlersModule() },
-    ...specs.flatMap(handlerFiles),
+    ...specs.flatMap((spec) => handlerFiles(spec, handlerTemplates)),
     ...Object.entries(packageManagerFacts(input.packageManager).files).map(([path, content]) => ({ path, content })),
   ];
 }
 
 /** A handler's module and its test. */
-export function handlerFiles(spec: HandlerSpec): ProjectFile[] {
+export function handlerFiles(spec: HandlerSpec, templates: readonly Template[]): ProjectFile[] {
+  const render = (file: string) => templates.find((template) => template.file === file)!.render(spec);
   return [
-    fromTemplate(`src/handlers/${spec.slug}.ts`, join(HANDLER_DIR, `${spec.kind}.ts.hbs`), spec),
-    fromTemplate(`test/handlers/${spec.slug}.test.ts`, join(HANDLER_DIR, `${spec.kind}.test.ts.hbs`), spec),
+    { path: `src/handlers/${spec.slug}.ts`, content: render(`${spec.kind}.ts.hbs`) },
+    { path: `test/handlers/${spec.slug}.test.ts`, content: render(`${spec.kind}.test.ts.hbs`) },
   ];
-}
-
-/** The template rendered with `data`, or copied verbatim when it has no placeholders. */
-function fromTemplate(path: string, template: string, data: object): ProjectFile {
-  const render = compiledTemplate(TEMPLATES_ROOT, template);
-  return render ? { path, content: render(data) } : { path, copyOf: template };
-}
-
-function textOf(file: ProjectFile): string {
-  return "content" in file ? file.content : readFileSync(file.copyOf, "utf8");
 }
 
 /** `_gitignore.hbs` → `.gitignore`, `Dockerfile.hbs` → `Dockerfile`, `src/main.ts.hbs` → `src/main.ts`. */

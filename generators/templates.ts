@@ -1,22 +1,57 @@
 import { readFileSync } from "node:fs";
-import { relative } from "node:path";
-import Handlebars from "handlebars";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import HandlebarsRuntime from "handlebars/runtime";
+import { listFiles } from "./list-files.js";
+import { packageRoot } from "./package-root.js";
 import { PREBUILT } from "./prebuilt.js";
 
-/** The Handlebars the templates are rendered with: default escaping, and the one helper they use. */
-const handlebars = Handlebars.create();
-handlebars.registerHelper("json", (value: unknown) => JSON.stringify(value));
+/** One template: its path below its folder, and the text it gives for some data. */
+export interface Template {
+  file: string;
+  render: (data: object) => string;
+}
+
+export const TEMPLATES_ROOT = join(packageRoot(), "templates");
+
+/** The templates' one helper; otherwise plain Handlebars with its default escaping. */
+function withHelpers(handlebars: typeof HandlebarsRuntime): typeof HandlebarsRuntime {
+  const instance = handlebars.create();
+  instance.registerHelper("json", (value: unknown) => JSON.stringify(value));
+  return instance;
+}
+
+/** Handlebars' runtime: all that precompiled templates need, a fraction of the full library to load. */
+const runtime = withHelpers(HandlebarsRuntime);
+/** The full Handlebars, with its compiler: loaded only when running from the source. */
+let compiler: typeof HandlebarsRuntime | undefined;
 
 /**
- * The template file `file` (below `templatesDir`) as a function of its data, or undefined when it has
- * no placeholders: such a file is copied verbatim, never through Handlebars. The CLI bundle carries
- * every template precompiled; from the source (tests, tsx) the file is read and compiled here.
+ * The templates below `folder` (e.g. "service/project", relative to templates/), sorted. A template
+ * without placeholders gives its text as it is, never through Handlebars. The CLI bundle carries every
+ * template (precompiled, or as text when it has no placeholders), so a run reads and compiles none;
+ * from the source (tests, tsx) each is read and compiled here.
  */
-export function compiledTemplate(templatesDir: string, file: string): ((data: object) => string) | undefined {
+export function templatesIn(folder: string): Template[] {
   if (PREBUILT) {
-    const spec = PREBUILT.templates[relative(templatesDir, file).split("\\").join("/")];
-    return spec ? handlebars.template(spec) : undefined;
+    const prefix = `${folder}/`;
+    return Object.entries(PREBUILT.templates)
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, template]) => ({
+        file: key.slice(prefix.length),
+        render: typeof template === "string" ? () => template : runtime.template(template),
+      }))
+      .sort((a, b) => (a.file < b.file ? -1 : 1));
   }
-  const text = readFileSync(file, "utf8");
-  return text.includes("{{") ? handlebars.compile(text) : undefined;
+  return listFiles(join(TEMPLATES_ROOT, folder)).map((file) => {
+    const text = readFileSync(join(TEMPLATES_ROOT, folder, file), "utf8");
+    if (!text.includes("{{")) return { file, render: () => text };
+    compiler ??= withHelpers(createRequire(import.meta.url)("handlebars") as typeof HandlebarsRuntime);
+    return { file, render: compiler.compile(text) };
+  });
+}
+
+/** A template's own text, for the project's plop templates (which stay templates). */
+export function templateSource(folder: string, file: string): string {
+  return readFileSync(join(TEMPLATES_ROOT, folder, file), "utf8");
 }

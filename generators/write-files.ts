@@ -1,8 +1,11 @@
-import { constants, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-/** One file of a generated project: its text, or a file to copy as it is. */
-export type ProjectFile = { path: string; content: string } | { path: string; copyOf: string };
+/** One file of a generated project. */
+export interface ProjectFile {
+  path: string;
+  content: string;
+}
 
 /**
  * Writes `files` below `dir`, synchronously: a project is a few dozen small files, and one call each
@@ -17,8 +20,7 @@ export function writeFiles(dir: string, files: readonly ProjectFile[]): void {
       made.add(dirname(target));
     }
     try {
-      if ("content" in file) writeFileSync(target, file.content, { flag: "wx" });
-      else copyFileSync(file.copyOf, target, constants.COPYFILE_EXCL);
+      writeFileSync(target, file.content, { flag: "wx" });
     } catch (err) {
       const exists = (err as NodeJS.ErrnoException).code === "EEXIST";
       throw new Error(`could not generate ${file.path}: ${exists ? "file already exists" : (err as Error).message}`);

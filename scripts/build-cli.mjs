@@ -12,15 +12,15 @@ const templatesDir = fileURLToPath(new URL("../templates", import.meta.url));
 const handlersSource = fileURLToPath(new URL("../generators/handlers.ts", import.meta.url));
 
 /**
- * generators/prebuilt.ts with everything a run would otherwise make: each template of templates/
- * precompiled (null when it has no placeholders: it is copied verbatim), and generators/handlers.ts
+ * generators/prebuilt.ts with everything a run would otherwise read or make: each template of templates/
+ * precompiled (or its text, when it has no placeholders: written verbatim), and generators/handlers.ts
  * compiled to JavaScript as generators/handlers-module.ts does it from the source.
  */
 function prebuilt() {
   const files = readdirSync(templatesDir, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".hbs"));
   const templates = files.map((file) => {
     const text = readFileSync(join(templatesDir, file), "utf8");
-    return `    ${JSON.stringify(file.split("\\").join("/"))}: ${text.includes("{{") ? Handlebars.precompile(text) : "null"},`;
+    return `    ${JSON.stringify(file.split("\\").join("/"))}: ${text.includes("{{") ? Handlebars.precompile(text) : JSON.stringify(text)},`;
   });
   const options = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext };
   const handlersModule = ts.transpileModule(readFileSync(handlersSource, "utf8"), { compilerOptions: options }).outputText;

@@ -1,5 +1,4 @@
 import { existsSync, rmSync } from "node:fs";
-import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { listFiles } from "../generators/list-files.js";
@@ -25,7 +24,9 @@ export async function generate(answers: Answers, targetDir: string): Promise<str
   try {
     // mkdir, not mkdtemp: mkdtemp makes the folder 0700, and the rename would keep that mode for the
     // user's project; mkdir applies the umask like any folder the user makes.
-    staging = join(dirname(targetDir), `.${basename(targetDir)}-${randomBytes(4).toString("hex")}`);
+    // Math.random, not node:crypto, whose loading alone took longer than writing the project; mkdir
+    // fails on the unlikely name that exists, and the run with it.
+    staging = join(dirname(targetDir), `.${basename(targetDir)}-${Math.random().toString(36).slice(2, 10)}`);
     await mkdir(staging);
     // A local runtime is copied into the project (vendor/), so package.json can point at it relatively.
     const runtime = await vendorRuntime(answers.runtime, staging);
@@ -40,7 +41,8 @@ export async function generate(answers: Answers, targetDir: string): Promise<str
     throw err;
   } finally {
     stopCleaningOnSignal();
-    if (staging) await rm(staging, { recursive: true, force: true });
+    // Gone after a rename; checked first, since rm's recursive removal takes a module of its own to load.
+    if (staging && existsSync(staging)) await rm(staging, { recursive: true, force: true });
   }
 }
 

@@ -4,6 +4,7 @@ import { helpText, parseCommandLine } from "./args.js";
 import { defaultRuntime } from "./defaults.js";
 import { CancelledError, UserError } from "./errors.js";
 import { finish } from "./finish.js";
+import { generate } from "./generate.js";
 import { ownPackage } from "./own-package.js";
 import { detectPackageManager } from "../generators/package-manager.js";
 
@@ -42,9 +43,6 @@ export async function init(argv: string[], io: Io): Promise<number> {
 
     // 3. Every file, or none: generate() builds in a temporary directory and moves it into place.
     const targetDir = resolve(io.cwd, answers.directory);
-    // Loaded only now: Handlebars is slow to load, and --help, bad flags and the questions
-    // should not wait for it.
-    const { generate } = await import("./generate.js");
     const files = await generate(answers, targetDir);
     io.stdout(`\nCreated ${answers.name} in ${targetDir} (${files.length} files).\n`);
 

@@ -413,8 +413,8 @@ describe("the CLI bundle", () => {
   it("carries every template precompiled (or marked as copied verbatim), so that no run compiles one", async () => {
     const { builtCli, REPO } = await import("../test-support/built-cli.js");
     builtCli();
-    const chunks = readdirSync(join(REPO, "dist", "chunks")).filter((file) => file.endsWith(".mjs"));
-    const bundled = chunks.map((file) => readFileSync(join(REPO, "dist", "chunks", file), "utf8")).join("\n");
+    const chunks = readdirSync(join(REPO, "dist"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".mjs"));
+    const bundled = chunks.map((file) => readFileSync(join(REPO, "dist", file), "utf8")).join("\n");
     const templates = readdirSync(join(REPO, "templates"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".hbs"));
     expect(templates.length).toBeGreaterThan(10);
     for (const file of templates) expect(bundled, file).toContain(JSON.stringify(file));
