@@ -13,8 +13,9 @@ const TS_SERVICE = [process.execPath, "--import", TSX, join(FIXTURES, "runtime-s
 const PY_SERVICE = ["python3", join(FIXTURES, "service.py")];
 const python = pythonProblem();
 
-async function checkJson(command: string[], cwd?: string): Promise<{ code: number | null; report: Report }> {
-  const { code, stdout, stderr } = await runCli(["check", "--json", "--", ...command], { cwd });
+async function checkJson(command: string[], options: { cwd?: string; timeout?: number } = {}): Promise<{ code: number | null; report: Report }> {
+  const timeout = options.timeout === undefined ? [] : ["--timeout", String(options.timeout)];
+  const { code, stdout, stderr } = await runCli(["check", "--json", ...timeout, "--", ...command], { cwd: options.cwd });
   try {
     return { code, report: JSON.parse(stdout) as Report };
   } catch {
@@ -55,10 +56,10 @@ describe("telestion check: a .env in the working directory", () => {
     try {
       // telestion-runtime reads .env: started without SERVICE_NAME in its environment, it still has one.
       writeFileSync(join(cwd, ".env"), "SERVICE_NAME=from-dotenv\n");
-      const { code, report } = await checkJson(TS_SERVICE, cwd);
+      const { code, report } = await checkJson(TS_SERVICE, { cwd, timeout: 5 });
       const notPassed = report.rules.filter((entry) => entry.status !== "PASS");
       expect(notPassed.map((entry) => [entry.id, entry.status])).toEqual([["config.SERVICE_NAME", "WARN"]]);
-      expect(notPassed[0]!.measured).toMatch(/^not conclusive: still running 10 s after starting without SERVICE_NAME .* but \.env in the working directory defines SERVICE_NAME/);
+      expect(notPassed[0]!.measured).toMatch(/^not conclusive: still running 5 s after starting without SERVICE_NAME .* but \.env in the working directory defines SERVICE_NAME/);
       expect(code).toBe(0);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
@@ -68,9 +69,10 @@ describe("telestion check: a .env in the working directory", () => {
 
 describe.skipIf(python)(`telestion check: Python services with one flaw fail, naming the rule${python ? ` (skipped: ${python})` : ""}`, () => {
   it("one that starts without its variables: config.SERVICE_NAME and config.DATA_DIR fail", async () => {
-    const { code, report } = await checkJson([...PY_SERVICE, "ignores-config"]);
+    // --timeout 5: the runs that do not end are stopped after 5 s instead of 10.
+    const { code, report } = await checkJson([...PY_SERVICE, "ignores-config"], { timeout: 5 });
     expect(report.rules.filter((entry) => entry.status === "FAIL").map((entry) => entry.id)).toEqual(["config.SERVICE_NAME", "config.DATA_DIR"]);
-    expect(report.rules.find((entry) => entry.id === "config.DATA_DIR")!.measured).toMatch(/^still running 10 s after starting without DATA_DIR/);
+    expect(report.rules.find((entry) => entry.id === "config.DATA_DIR")!.measured).toMatch(/^still running 5 s after starting without DATA_DIR/);
     expect(code).toBe(1);
   }, 60_000);
 
@@ -134,10 +136,13 @@ describe("telestion check: bad input", () => {
     expect(code).toBe(2);
   });
 
-  it("without a command, or with a command that does not exist: one line, exit 2", async () => {
+  it("without a command, with a bad --timeout, with a command that does not exist: one line, exit 2", async () => {
     const none = await runCli(["check"]);
     expect(none.stderr.trim()).toMatch(/^telestion check: the service command is missing: telestion check -- <command>/);
     expect(none.code).toBe(2);
+    const timeout = await runCli(["check", "--timeout", "0", "--", "true"]);
+    expect(timeout.stderr).toBe('telestion check: --timeout needs a positive whole number, got "0"\n');
+    expect(timeout.code).toBe(2);
     const missing = await runCli(["check", "--", "no-such-command-here"]);
     expect(missing.stderr.trim().split("\n").at(-1)).toBe(
       'telestion check: cannot start "no-such-command-here" (ENOENT): check the command after -- (is it installed and on PATH?)',

@@ -14,6 +14,8 @@ export interface CheckContext {
   /** The checker's own connection (its own user, so /connz tells it from the service's). */
   nc: NatsConnection;
   maxPayload: number;
+  /** `--timeout`: the bound for exiting without a variable, for connecting, and for ending after SIGTERM. */
+  boundMs: number;
   serviceName: string;
   serviceId: string;
   /**

@@ -37,14 +37,10 @@ export interface Rule {
   run(ctx: CheckContext): Promise<Outcome | Outcome[]>;
 }
 
-/** A service started without a variable must exit non-zero within this bound. */
-export const EXIT_BOUND_MS = 10_000;
-/** A service started with every variable must connect within this bound. */
-export const CONNECT_BOUND_MS = 10_000;
 /** The standard's bound for a health reply. */
 export const HEALTH_BOUND_MS = 500;
-/** SIGTERM must end the service within this bound (Docker's default grace period). */
-export const SHUTDOWN_BOUND_MS = 10_000;
+// The other bounds are ctx.boundMs (`--timeout`, 10 s by default: Docker's grace period after SIGTERM):
+// for exiting without a variable, for connecting, and for ending after SIGTERM.
 /** The service is taken as started once its subscriptions did not change for this long. */
 const SETTLE_MS = 1_000;
 /** How long after its bodies a crash is still blamed on them: most crash in the first milliseconds. */
@@ -60,7 +56,7 @@ export const RULES: Rule[] = [
       id: `config.${key}`,
       required: true,
       parallel: true,
-      standard: `a service that does not receive ${key} exits with a non-zero code (checked within ${seconds(EXIT_BOUND_MS)})`,
+      standard: `a service that does not receive ${key} exits with a non-zero code (checked within --timeout)`,
       run: (ctx) => exitsNonZero(ctx, ctx.env({ DATA_DIR: ctx.freshDataDir(`without-${key}`), [key]: undefined }), key),
     }),
   ),
@@ -72,12 +68,12 @@ export const RULES: Rule[] = [
     async run(ctx) {
       const wrong = `wrong-${secret()}`;
       const run = ctx.start(ctx.env({ NATS_PASSWORD: wrong, DATA_DIR: ctx.freshDataDir("wrong-password") }));
-      const exit = await exitWithin(run, EXIT_BOUND_MS);
+      const exit = await exitWithin(run, ctx.boundMs);
       run.signal("SIGKILL");
       if (run.stdout().includes(wrong) || run.stderr().includes(wrong)) {
         return fail(`printed the password it was given (${exit ? describeExit(exit) : "still running"})`);
       }
-      if (!exit) return fail(`still running ${seconds(EXIT_BOUND_MS)} after the server refused its password (stopped by the checker)`);
+      if (!exit) return fail(`still running ${seconds(ctx.boundMs)} after the server refused its password (stopped by the checker)`);
       if (exit.code === 0) return fail(`${describeExit(exit)}: a refused password should be a failure`);
       return pass(`${describeExit(exit)}; the password is not in its output`);
     },
@@ -85,13 +81,13 @@ export const RULES: Rule[] = [
   {
     id: "connects",
     required: true,
-    standard: `with all five variables (and SERVICE_ID) the service connects to NATS_URL with NATS_USER and NATS_PASSWORD (checked within ${seconds(CONNECT_BOUND_MS)})`,
+    standard: `with all five variables (and SERVICE_ID) the service connects to NATS_URL with NATS_USER and NATS_PASSWORD (checked within --timeout)`,
     async run(ctx) {
       const run = (ctx.main = ctx.start(ctx.env()));
       const connectedMs = await waitForConnection(ctx, run);
       if (connectedMs === undefined) {
         if (run.exit) return fail(`ended before connecting: ${describeExit(run.exit)}${lastLine(run)}`);
-        return fail(`no connection as user "${ctx.server.service.user}" within ${seconds(CONNECT_BOUND_MS)}${lastLine(run)}`);
+        return fail(`no connection as user "${ctx.server.service.user}" within ${seconds(ctx.boundMs)}${lastLine(run)}`);
       }
       await settle(ctx, run);
       const connections = await connectionsOf(ctx.server.monitorUrl, ctx.server.service.user);
@@ -153,15 +149,15 @@ export const RULES: Rule[] = [
     id: "shutdown",
     required: true,
     needsMainRun: true,
-    standard: `SIGTERM ends the service within ${seconds(SHUTDOWN_BOUND_MS)} (as docker stop allows; any exit code)`,
+    standard: "SIGTERM ends the service within --timeout (docker stop waits 10 s); any exit code",
     async run(ctx) {
       const run = ctx.main!;
       const sentAt = performance.now();
       run.signal("SIGTERM");
-      const exit = await exitWithin(run, SHUTDOWN_BOUND_MS);
+      const exit = await exitWithin(run, ctx.boundMs);
       if (!exit) {
         run.signal("SIGKILL");
-        return fail(`still running ${seconds(SHUTDOWN_BOUND_MS)} after SIGTERM (killed)`);
+        return fail(`still running ${seconds(ctx.boundMs)} after SIGTERM (killed)`);
       }
       return pass(`${exitStatus(exit)} ${seconds(performance.now() - sentAt)} after SIGTERM`);
     },
@@ -185,10 +181,10 @@ export const RULES: Rule[] = [
 /** One configuration run: the service must exit non-zero within the bound. */
 async function exitsNonZero(ctx: CheckContext, env: NodeJS.ProcessEnv, key: StandardKey): Promise<Outcome> {
   const run = ctx.start(env);
-  const exit = await exitWithin(run, EXIT_BOUND_MS);
+  const exit = await exitWithin(run, ctx.boundMs);
   run.signal("SIGKILL"); // whatever it started is gone too
   if (exit && exit.code !== 0) return pass(`${describeExit(exit)} without ${key}`);
-  const what = exit ? `${describeExit(exit)} without ${key}` : `still running ${seconds(EXIT_BOUND_MS)} after starting without ${key} (stopped by the checker)`;
+  const what = exit ? `${describeExit(exit)} without ${key}` : `still running ${seconds(ctx.boundMs)} after starting without ${key} (stopped by the checker)`;
   // A .env file is one of the ways a service may receive its configuration: then this run proves nothing.
   if (ctx.dotEnvKeys.has(key)) return warn(`not conclusive: ${what} in the environment, but .env in the working directory defines ${key} (run check where there is no .env)`);
   return fail(exit ? `${what}: exit code 0 tells an orchestrator all is well` : what);
@@ -196,7 +192,7 @@ async function exitsNonZero(ctx: CheckContext, env: NodeJS.ProcessEnv, key: Stan
 
 /** Milliseconds until the service's first connection shows in /connz, or undefined. */
 async function waitForConnection(ctx: CheckContext, run: ServiceRun): Promise<number | undefined> {
-  while (!run.exit && performance.now() - run.startedAt < CONNECT_BOUND_MS) {
+  while (!run.exit && performance.now() - run.startedAt < ctx.boundMs) {
     if ((await connectionsOf(ctx.server.monitorUrl, ctx.server.service.user)).length > 0) return performance.now() - run.startedAt;
     await sleep(50);
   }
@@ -209,7 +205,7 @@ async function waitForConnection(ctx: CheckContext, run: ServiceRun): Promise<nu
  * after it connects; the later rules read its subscriptions.
  */
 async function settle(ctx: CheckContext, run: ServiceRun): Promise<void> {
-  const deadline = performance.now() + CONNECT_BOUND_MS;
+  const deadline = performance.now() + ctx.boundMs;
   let last = "";
   let stableSince = performance.now();
   let healthy = false;

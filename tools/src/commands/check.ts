@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Command } from "../command.js";
+import { positiveInt } from "../connect.js";
 import type { CheckContext } from "../check/context.js";
 import { findNatsServer, startCheckServer, type CheckServer } from "../check/nats-server.js";
 import { formatEntry, isOk, summary, type Report } from "../check/report.js";
@@ -19,6 +20,7 @@ import { startRun, type ServiceRun } from "../check/service-process.js";
 import { UsageError } from "../usage-error.js";
 
 const DEFAULT_SERVICE_NAME = "checked-service";
+const DEFAULT_TIMEOUT_S = 10;
 
 export const check: Command = {
   name: "check",
@@ -33,12 +35,14 @@ export const check: Command = {
     "",
     "  --nats-server <path>   the nats-server to run (default: the one on PATH)",
     `  --service-name <name>  SERVICE_NAME for the service (default ${DEFAULT_SERVICE_NAME})`,
+    `  --timeout <seconds>    how long the service may take to exit without a variable, to connect, and to end`,
+    `                         after SIGTERM (default ${DEFAULT_TIMEOUT_S}); health always has the standard's 0.5 s`,
     "  --json                 print the report as JSON on stdout instead (one entry per rule: id, status, …)",
     "",
     "Examples: telestion check -- node dist/main.mjs",
     "          telestion check -- python3 service.py",
   ],
-  options: { "nats-server": { type: "string" }, "service-name": { type: "string" }, json: { type: "boolean" } },
+  options: { "nats-server": { type: "string" }, "service-name": { type: "string" }, timeout: { type: "string" }, json: { type: "boolean" } },
   async run({ values, positionals, rest, config }) {
     if (config.keys.length > 0) {
       throw new UsageError(`${config.keys[0]!.split("=")[0]} is not an option of check: the checker sets the service's configuration itself`);
@@ -47,6 +51,7 @@ export const check: Command = {
     if (rest.length === 0) throw new UsageError("the service command is missing: telestion check -- <command> [args…], e.g. telestion check -- node dist/main.mjs");
     const serviceName = (values["service-name"] as string | undefined) ?? DEFAULT_SERVICE_NAME;
     if (!/^[A-Za-z0-9_-]+$/.test(serviceName)) throw new UsageError(`--service-name "${serviceName}" must be letters, digits, _ and - only (it is a queue group name)`);
+    const boundMs = 1000 * positiveInt(values["timeout"], "--timeout", DEFAULT_TIMEOUT_S);
     const binary = findNatsServer(values["nats-server"] as string | undefined);
     const json = values["json"] === true;
 
@@ -60,7 +65,7 @@ export const check: Command = {
     process.once("SIGINT", interrupted);
     process.once("SIGTERM", interrupted);
     try {
-      const ctx = await session.open(rest, serviceName, binary);
+      const ctx = await session.open(rest, serviceName, binary, boundMs);
       if (!json) console.log(`telestion check: ${rest.join(" ")} (SERVICE_NAME ${serviceName}, nats-server ${ctx.server.url})`);
       const entries = await runRules(RULES, ctx, (entry) => json || console.log(formatEntry(entry)));
       const report: Report = { ok: isOk(entries), command: rest, durationMs: Math.round(performance.now() - started), rules: entries };
@@ -81,7 +86,7 @@ class Session {
   #root: string | undefined;
   readonly #runs: ServiceRun[] = [];
 
-  async open(command: string[], serviceName: string, binary: string): Promise<CheckContext> {
+  async open(command: string[], serviceName: string, binary: string, boundMs: number): Promise<CheckContext> {
     this.#root = mkdtempSync(join(tmpdir(), "telestion-check-"));
     const server = (this.#server = await startCheckServer(binary));
     const nc = (this.#nc = await connect({ servers: server.url, user: server.checker.user, pass: server.checker.password, name: "telestion check" }));
@@ -95,6 +100,7 @@ class Session {
       server,
       nc,
       maxPayload: nc.info?.max_payload ?? 1024 * 1024,
+      boundMs,
       serviceName,
       serviceId,
       dotEnvKeys: dotEnvKeys(),
