@@ -31,7 +31,7 @@ const EVERY_RULE = [
   "config.NATS_URL", "config.NATS_USER", "config.NATS_PASSWORD", "config.SERVICE_NAME", "config.DATA_DIR", "config.credentials",
   "connects", "health", "health.dot", "queue-groups",
   "bodies.json", "bodies.empty", "bodies.text", "bodies.invalid-utf8", "bodies.binary", "bodies.large",
-  "shutdown", "output",
+  "shutdown", "data-dir", "output",
 ];
 
 describe("telestion check: compliant services pass", () => {
@@ -46,6 +46,7 @@ describe("telestion check: compliant services pass", () => {
   it.skipIf(python)(`a Python service (nats-py) passes; the dot form of health is only a warning${python ? ` (skipped: ${python})` : ""}`, async () => {
     const { code, report } = await checkJson(PY_SERVICE);
     expect(report.rules.filter((entry) => entry.status !== "PASS").map((entry) => [entry.id, entry.status])).toEqual([["health.dot", "WARN"]]);
+    expect(report.rules.find((entry) => entry.id === "data-dir")!.measured).toBe("wrote into checked-service/ only");
     expect(code).toBe(0);
   }, 60_000);
 });
@@ -105,7 +106,7 @@ describe.skipIf(python)(`telestion check: Python services with one flaw fail, na
     expect(rules.filter((line) => line.startsWith("FAIL"))).toEqual([
       expect.stringMatching(/^FAIL queue-groups +1 of 1 not in queue group "checked-service": python\.readings\.\* \(no queue group\) · standard: every subscription outside __telestion__ is in queue group SERVICE_NAME/),
     ]);
-    expect(lines.at(-1)).toMatch(/^required rule\(s\) failed: queue-groups \(16 passed, 1 failed, 1 warning\(s\), in [\d.]+ s\)$/);
+    expect(lines.at(-1)).toMatch(/^required rule\(s\) failed: queue-groups \(17 passed, 1 failed, 1 warning\(s\), in [\d.]+ s\)$/);
     // The passwords are 24 random hex digits: none is ever printed.
     expect(stdout).not.toMatch(/[0-9a-f]{24}/);
     expect(code).toBe(1);

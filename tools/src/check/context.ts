@@ -25,6 +25,8 @@ export interface CheckContext {
   dotEnvKeys: ReadonlySet<string>;
   /** The checker's environment with the five variables and SERVICE_ID set, then `change` applied (undefined removes). */
   env(change?: Partial<Record<StandardKey | "SERVICE_ID", string | undefined>>): NodeJS.ProcessEnv;
+  /** The DATA_DIR of the main run. */
+  dataDir: string;
   /** A fresh DATA_DIR for one run. */
   freshDataDir(label: string): string;
   /** Starts a run of the service; every run is stopped by the checker's cleanup. */

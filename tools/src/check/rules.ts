@@ -3,6 +3,7 @@
  * asks (shown with a failure) and measures what the service does. The standard's text is
  * docs.telestion.wuespace.de, "Backend Development / Using other languages".
  */
+import { readdirSync } from "node:fs";
 import { createInbox } from "@nats-io/transport-node";
 import { HEALTH_SUBJECT, HEALTH_SUBJECTS } from "telestion-runtime";
 import { printable } from "../printable.js";
@@ -160,6 +161,18 @@ export const RULES: Rule[] = [
         return fail(`still running ${seconds(ctx.boundMs)} after SIGTERM (killed)`);
       }
       return pass(`${exitStatus(exit)} ${seconds(performance.now() - sentAt)} after SIGTERM`);
+    },
+  },
+  {
+    id: "data-dir",
+    required: false,
+    standard: "DATA_DIR is shared between services: a service keeps its data in a subdirectory of its own",
+    async run(ctx) {
+      const entries = readdirSync(ctx.dataDir, { withFileTypes: true });
+      const loose = entries.filter((entry) => !entry.isDirectory()).map((entry) => printable(entry.name, 60));
+      const dirs = entries.filter((entry) => entry.isDirectory()).map((entry) => `${printable(entry.name, 60)}/`);
+      if (loose.length > 0) return warn(`wrote ${loose.length} file(s) straight into DATA_DIR: ${loose.slice(0, 5).join(", ")}`);
+      return pass(dirs.length > 0 ? `wrote into ${dirs.join(", ")} only` : "wrote nothing into DATA_DIR");
     },
   },
   {

@@ -101,6 +101,7 @@ class Session {
       nc,
       maxPayload: nc.info?.max_payload ?? 1024 * 1024,
       boundMs,
+      dataDir: mainDataDir,
       serviceName,
       serviceId,
       dotEnvKeys: dotEnvKeys(),
