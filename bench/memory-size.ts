@@ -22,7 +22,8 @@ export const memorySize: Benchmark = {
           better: "lower",
           measured: { label: "generated", values: rss(runs.generated.map((r) => r.rssBytes)) },
           baseline: { label: "raw baseline", values: rss(runs.baseline.map((r) => r.rssBytes)) },
-          target: { kind: "ratio<=", value: 1.1 },
+          // Issue #7: health from a thread of its own (about +11 MiB) is worth up to 1.3x.
+          target: { kind: "ratio<=", value: 1.3 },
         }),
         figure({
           name: "bundle bytes",
