@@ -1,10 +1,11 @@
-import { DEFAULTS, defaultName, defaultRuntime } from "./defaults.js";
 import { detectPackageManager, type PackageManager } from "../generators/package-manager.js";
-import { localRuntimePath, validateAnswers } from "./validate.js";
+import { CancelledError, UserError } from "./errors.js";
+import { KEYS, QUESTIONS, type Question, type Setting } from "./questions.js";
+import { splitSubjects } from "./validate.js";
 
 /**
  * The complete, validated answers that generation needs. Produced from flags (and prompts for
- * what flags leave open); validation lives in one place and serves both paths.
+ * what flags leave open); how each is given, asked, defaulted and checked is its row in questions.ts.
  */
 export interface Answers {
   /** Target directory as the user gave it (relative to cwd, or absolute). */
@@ -16,27 +17,23 @@ export interface Answers {
   subscribe: string[];
   /** Subjects to answer requests on; no wildcards. */
   reply: string[];
+  packageManager: PackageManager;
+  /** The dependency spec written for telestion-runtime (a version range, or `file:<absolute path>`). */
+  runtime: string;
   install: boolean;
   git: boolean;
-  packageManager: PackageManager;
-  /** The dependency spec written for telestion-runtime (a version range, a path or a tarball). */
-  runtime: string;
 }
 
-/** What the command line said; undefined means "not given". Values are not validated yet. */
-export interface Flags {
-  directory?: string;
-  name?: string;
-  description?: string;
-  subscribe?: string[];
-  reply?: string[];
-  install?: boolean;
-  git?: boolean;
-  packageManager?: string;
-  runtime?: string;
+/**
+ * What the command line said, neither read nor checked yet: option text as given (lists split at
+ * commas), switches as booleans; undefined means "not given".
+ */
+export type Flags = {
+  [K in keyof Answers]?: Answers[K] extends boolean ? boolean : Answers[K] extends string[] ? string[] : string;
+} & {
   /** Never ask: defaults for everything not given. */
   yes: boolean;
-}
+};
 
 export interface Context {
   cwd: string;
@@ -57,59 +54,76 @@ export interface Context {
  */
 export async function resolveAnswers(flags: Flags, context: Context): Promise<Answers> {
   const { cwd } = context;
-  const known: Partial<Answers> = {
-    directory: flags.directory,
-    name: flags.name,
-    description: flags.description,
-    subscribe: flags.subscribe,
-    reply: flags.reply,
-    install: flags.install,
-    git: flags.git,
-    packageManager: (flags.packageManager as PackageManager | undefined) ?? detectPackageManager(context.userAgent),
-    runtime: flags.runtime ?? defaultRuntime(context.version),
-  };
-  validateAnswers(known, cwd);
-  const packageManager = known.packageManager as PackageManager;
-  const runtime = runtimeDependency(known.runtime as string, cwd);
+  const setting: Setting = { cwd, packageManager: detectPackageManager(context.userAgent), version: context.version };
+  const given: Partial<Answers> = {};
+  for (const key of KEYS) readFlag(key, flags, given, cwd);
+  // Before any question: nobody should answer questions only to be told a flag was wrong.
+  validateAnswers(given, cwd);
 
-  const open = (Object.keys(known) as (keyof Answers)[]).filter((key) => known[key] === undefined);
-  if (open.length > 0 && !flags.yes && context.interactive) {
-    // Loaded only when there is someone to ask: `--yes` and scripted runs never pay for prompts.
-    const { ask } = await import("./prompt.js");
-    const answers: Answers = { ...(await ask(known, cwd, packageManager)), packageManager, runtime };
-    validateAnswers(answers, cwd);
-    return answers;
-  }
-  if (open.length > 0 && !flags.yes) {
+  const open = KEYS.filter((key) => given[key] === undefined && QUESTIONS[key].prompt);
+  const interactive = open.length > 0 && !flags.yes && context.interactive;
+  if (open.length > 0 && !flags.yes && !interactive) {
     context.warn(
       `stdin is not a terminal: using the defaults for ${open.join(", ")} (give them as options, or --yes to silence this)`,
     );
   }
-  const answers = { ...withDefaults(known, cwd), packageManager, runtime };
+  // Loaded only when there is someone to ask: `--yes` and scripted runs never pay for prompts.
+  const prompt = interactive ? await import("./prompt.js") : undefined;
+  const answers: Partial<Answers> = { ...given };
+  for (const key of KEYS) {
+    if (given[key] === undefined) await fill(key, answers, setting, prompt);
+  }
   validateAnswers(answers, cwd);
-  return answers;
+  return answers as Answers;
 }
 
-/** Fills every open question with its default. */
-function withDefaults(known: Partial<Answers>, cwd: string): Omit<Answers, "packageManager" | "runtime"> {
-  const directory = known.directory ?? DEFAULTS.directory;
-  return {
-    directory,
-    name: known.name ?? defaultName(directory, cwd),
-    description: known.description ?? DEFAULTS.description,
-    subscribe: known.subscribe ?? [...DEFAULTS.subscribe],
-    reply: known.reply ?? [...DEFAULTS.reply],
-    install: known.install ?? DEFAULTS.install,
-    git: known.git ?? DEFAULTS.git,
-  };
+/** One flag, if given, read into `into` (text read by its question: a --runtime path becomes absolute). */
+function readFlag<K extends keyof Answers>(key: K, flags: Flags, into: Partial<Answers>, cwd: string): void {
+  const value = flags[key];
+  if (value === undefined) return;
+  const { read } = QUESTIONS[key] as Question<Answers[K]>;
+  into[key] = (typeof value === "string" && read ? read(value, cwd) : value) as Answers[K];
+}
+
+/** An open answer: asked, when there is a prompt and a question for it, else its default. */
+async function fill<K extends keyof Answers>(
+  key: K,
+  answers: Partial<Answers>,
+  setting: Setting,
+  prompt: typeof import("./prompt.js") | undefined,
+): Promise<void> {
+  const question = QUESTIONS[key] as Question<Answers[K]>;
+  const initial = question.initial(answers, setting);
+  if (!prompt || !question.prompt) {
+    answers[key] = initial;
+    return;
+  }
+  const message = question.prompt(answers);
+  const check = (value: Answers[K]) => question.problem(value, answers, setting.cwd);
+  let answer: unknown;
+  if (question.kind === "switch") {
+    answer = await prompt.askYesNo(message, initial as boolean);
+  } else if (question.kind === "list") {
+    const read = (text: string) => splitSubjects(text) as Answers[K];
+    const text = await prompt.askText(message, (initial as string[]).join(", "), (typed) => check(read(typed)));
+    answer = text === undefined ? undefined : read(text);
+  } else {
+    const read = (text: string) => (question.read ? question.read(text, setting.cwd) : (text as Answers[K]));
+    const text = await prompt.askText(message, initial as string, (typed) => check(read(typed)));
+    answer = text === undefined ? undefined : read(text);
+  }
+  if (answer === undefined) throw new CancelledError();
+  answers[key] = answer as Answers[K];
 }
 
 /**
- * The spec as written into the generated package.json. A local directory or tarball becomes an
- * absolute `file:` spec, because the generated project lives somewhere else than the cwd that a
- * relative path was meant from.
+ * Checks the answers given so far (all of them, once complete), however they were gathered, in the
+ * table's order, and throws a UserError naming the first problem.
  */
-export function runtimeDependency(spec: string, cwd: string): string {
-  const path = localRuntimePath(spec, cwd);
-  return path === undefined ? spec : `file:${path}`;
+export function validateAnswers(answers: Partial<Answers>, cwd: string): void {
+  for (const key of KEYS) {
+    const value = answers[key];
+    const problem = value === undefined ? undefined : (QUESTIONS[key] as Question<typeof value>).problem(value, answers, cwd);
+    if (problem) throw new UserError(problem);
+  }
 }

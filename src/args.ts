@@ -1,28 +1,27 @@
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Flags } from "./answers.js";
-import { DEFAULTS } from "./defaults.js";
 import { UserError } from "./errors.js";
-import { PACKAGE_MANAGERS } from "../generators/package-manager.js";
+import { KEYS, QUESTIONS, type Setting } from "./questions.js";
 import { splitSubjects } from "./validate.js";
 
 export type Command = { kind: "help" } | { kind: "version" } | { kind: "create"; flags: Flags };
 
-const OPTIONS = {
-  name: { type: "string" },
-  description: { type: "string" },
-  subscribe: { type: "string", multiple: true },
-  reply: { type: "string", multiple: true },
-  // Node 20's parseArgs has no negated booleans, so --no-x is an option of its own.
-  install: { type: "boolean" },
-  "no-install": { type: "boolean" },
-  git: { type: "boolean" },
-  "no-git": { type: "boolean" },
-  "package-manager": { type: "string" },
-  runtime: { type: "string" },
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Every question's option (questions.ts), then the ones that are not answers. */
+const OPTIONS: Options = {
+  ...Object.fromEntries(
+    Object.values(QUESTIONS).flatMap(({ kind, flag }): [string, Options[string]][] => {
+      if (kind === "directory") return [];
+      // Node 20's parseArgs has no negated booleans, so --no-x is an option of its own.
+      if (kind === "switch") return [[flag, { type: "boolean" }], [`no-${flag}`, { type: "boolean" }]];
+      return [[flag, { type: "string", multiple: kind === "list" }]];
+    }),
+  ),
   yes: { type: "boolean", short: "y" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
-} as const;
+};
 
 /**
  * argv (without node and the script) → what to do. Values are only parsed here, not validated.
@@ -45,24 +44,22 @@ export function parseCommandLine(argv: string[]): Command {
   }
   // Of --install and --no-install (and --git/--no-git), the last one given wins, as in most CLIs.
   const given = tokens.flatMap((token) => (token.kind === "option" ? [token.name] : []));
-  const last = (yes: string, no: string) => given.findLast((name) => name === yes || name === no);
-  const lastInstall = last("install", "no-install");
-  const lastGit = last("git", "no-git");
-  return {
-    kind: "create",
-    flags: {
-      directory: positionals[0],
-      name: values.name,
-      description: values.description,
-      subscribe: values.subscribe && splitSubjects(values.subscribe),
-      reply: values.reply && splitSubjects(values.reply),
-      install: lastInstall === undefined ? undefined : lastInstall === "install",
-      git: lastGit === undefined ? undefined : lastGit === "git",
-      packageManager: values["package-manager"],
-      runtime: values.runtime,
-      yes: values.yes ?? false,
-    },
-  };
+  const lastOf = (flag: string) => given.findLast((name) => name === flag || name === `no-${flag}`);
+  const flags: Record<string, unknown> = { yes: values.yes ?? false };
+  for (const key of KEYS) {
+    const { kind, flag } = QUESTIONS[key];
+    const value = values[flag] as string | string[] | undefined;
+    const last = lastOf(flag);
+    flags[key] =
+      kind === "directory"
+        ? positionals[0]
+        : kind === "switch"
+          ? last === undefined ? undefined : last === flag
+          : kind === "list"
+            ? value && splitSubjects(value)
+            : value;
+  }
+  return { kind: "create", flags: flags as Flags };
 }
 
 /** parseArgs' errors span several lines; keep the first, and point at --help. */
@@ -77,37 +74,26 @@ function argumentProblem(error: unknown): string {
 }
 
 /** The --help text: every option with its default. */
-export function helpText(defaults: { packageManager: string; runtime: string }): string {
+export function helpText(setting: Setting): string {
+  const column = (usage: string, lines: string[]) =>
+    lines.map((line, index) => `  ${(index === 0 ? usage : "").padEnd(25)}${line}`.trimEnd()).join("\n");
+  const options = Object.values(QUESTIONS).flatMap(({ help }) => {
+    if (!help) return [];
+    const [usage, ...lines] = help(setting);
+    return [column(usage, lines)];
+  });
   return `Usage: create-telestion-service [directory] [options]
 
 Creates a Telestion service (TypeScript, NATS, telestion-runtime) in <directory>
-(default: ${DEFAULTS.directory}), which must not exist or must be empty (a lone .git is fine).
+(default: ${QUESTIONS.directory.initial({}, setting)}), which must not exist or must be empty (a lone .git is fine).
 What the options leave open is asked when stdin is a terminal; without a terminal,
 or with --yes, the defaults are used.
 
 Options:
-  --name <name>            npm package name, also the default SERVICE_NAME
-                           default: the directory's name
-  --description <text>     one line for package.json and the README
-                           default: "${DEFAULTS.description}"
-  --subscribe <subject>    a subject to subscribe to in queue group SERVICE_NAME; the
-                           wildcards * and > are allowed; repeat, or separate with commas
-                           default: ${DEFAULTS.subscribe.join(", ")} (--subscribe "" for none)
-  --reply <subject>        a subject to answer requests on, without wildcards; repeat,
-                           or separate with commas
-                           default: ${DEFAULTS.reply.join(", ")} (--reply "" for none)
-  --install, --no-install  install dependencies after generating
-                           default: --install
-  --git, --no-git          git init and a first commit (skipped inside a git repository)
-                           default: --git
-  --package-manager <pm>   ${PACKAGE_MANAGERS.join(", ")}: installs, and appears in the next steps
-                           default: from npm_config_user_agent, else npm (now: ${defaults.packageManager})
-  --runtime <spec>         the telestion-runtime dependency: a version range, or a local
-                           directory or tarball (written as file:<absolute path>)
-                           default: ${defaults.runtime}
-  -y, --yes                ask nothing: defaults for everything not given
-  -h, --help               show this help
-  -v, --version            print the version
+${options.join("\n")}
+${column("-y, --yes", ["ask nothing: defaults for everything not given"])}
+${column("-h, --help", ["show this help"])}
+${column("-v, --version", ["print the version"])}
 
 Examples:
   npm create telestion-service@latest my-service

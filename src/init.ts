@@ -1,7 +1,6 @@
 import { resolve } from "node:path";
 import { resolveAnswers } from "./answers.js";
 import { helpText, parseCommandLine } from "./args.js";
-import { defaultRuntime } from "./defaults.js";
 import { CancelledError, UserError } from "./errors.js";
 import { finish } from "./finish.js";
 import { generate } from "./generate.js";
@@ -29,7 +28,7 @@ export async function init(argv: string[], io: Io): Promise<number> {
     // 1. The command line: options are parsed, not yet validated.
     const command = parseCommandLine(argv);
     if (command.kind === "help") {
-      io.stdout(helpText({ packageManager: detectPackageManager(userAgent), runtime: defaultRuntime(version) }));
+      io.stdout(helpText({ cwd: io.cwd, packageManager: detectPackageManager(userAgent), version }));
       return 0;
     }
     if (command.kind === "version") {

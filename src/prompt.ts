@@ -1,51 +1,14 @@
 import prompts, { type PromptObject } from "prompts";
-import type { Answers } from "./answers.js";
-import { DEFAULTS, defaultName } from "./defaults.js";
-import { CancelledError } from "./errors.js";
-import {
-  descriptionProblem,
-  directoryProblem,
-  nameProblem,
-  splitSubjects,
-  subjectsProblem,
-} from "./validate.js";
 
-/** The answers that prompts can give; package manager and runtime come from flags only. */
-export type AskedAnswers = Pick<Answers, "directory" | "name" | "description" | "subscribe" | "reply" | "install" | "git">;
-
-/**
- * Asks, one question at a time, for every answer that `known` leaves open, with the defaults
- * pre-filled and the shared validation shown under the question. Only call it with a terminal on
- * stdin: without one, `prompts` never settles. Throws CancelledError on Ctrl-C or Esc.
+/*
+ * Asking, one question at a time, with the default pre-filled. Which questions, their defaults and
+ * checks are the table in questions.ts; this module is loaded only when there is a terminal to ask
+ * on (without one, `prompts` never settles). Each ask resolves to undefined when the user cancels
+ * (Ctrl-C, Esc): the caller then stops the run before anything is written.
  */
-export async function ask(known: Partial<Answers>, cwd: string, packageManager: string): Promise<AskedAnswers> {
-  const directory =
-    known.directory ??
-    (await text("Directory for the new service", DEFAULTS.directory, (value) => directoryProblem(value, cwd)));
-  const name =
-    known.name ?? (await text("Service name (npm package name and SERVICE_NAME)", defaultName(directory, cwd), nameProblem));
-  const description = known.description ?? (await text("Description", DEFAULTS.description, descriptionProblem));
-  const subscribe =
-    known.subscribe ??
-    splitSubjects(
-      await text("Subjects to subscribe to (* and > allowed; empty: none)", DEFAULTS.subscribe.join(", "), (value) =>
-        subjectsProblem(splitSubjects(value), []),
-      ),
-    );
-  const reply =
-    known.reply ??
-    splitSubjects(
-      await text("Subjects to answer requests on (empty: none)", DEFAULTS.reply.join(", "), (value) =>
-        subjectsProblem(subscribe, splitSubjects(value)),
-      ),
-    );
-  const install = known.install ?? (await confirm(`Install dependencies with ${packageManager} now?`, DEFAULTS.install));
-  const git = known.git ?? (await confirm("Initialise a git repository with a first commit?", DEFAULTS.git));
-  return { directory, name, description, subscribe, reply, install, git };
-}
 
-/** A trimmed line of text, validated by a check from validate.ts. */
-async function text(message: string, initial: string, problem: (value: string) => string | undefined): Promise<string> {
+/** A trimmed line of text; `problem` (a check from validate.ts) is shown under the question until it passes. */
+export async function askText(message: string, initial: string, problem: (value: string) => string | undefined): Promise<string | undefined> {
   const value = await one({
     type: "text",
     message,
@@ -56,7 +19,13 @@ async function text(message: string, initial: string, problem: (value: string) =
       return found === undefined ? true : wrap(found, PROBLEM_WIDTH);
     },
   });
-  return String(value ?? "");
+  return value === undefined ? undefined : String(value);
+}
+
+/** Yes or no. */
+export async function askYesNo(message: string, initial: boolean): Promise<boolean | undefined> {
+  const value = await one({ type: "confirm", message, initial });
+  return value === undefined ? undefined : Boolean(value);
 }
 
 /**
@@ -90,19 +59,16 @@ export function wrap(text: string, width: number): string {
   return lines.join("\n");
 }
 
-async function confirm(message: string, initial: boolean): Promise<boolean> {
-  return Boolean(await one({ type: "confirm", message, initial }));
-}
-
-/** One prompt; cancelling it aborts the whole run before anything is written. */
+/** One prompt: its answer, or undefined when it was cancelled. */
 async function one(question: Omit<PromptObject, "name">): Promise<unknown> {
+  let cancelled = false;
   const answers = await prompts(
     { ...question, name: "value" },
     {
       onCancel: () => {
-        throw new CancelledError();
+        cancelled = true;
       },
     },
   );
-  return answers.value;
+  return cancelled ? undefined : answers.value;
 }

@@ -1,11 +1,9 @@
 import { statSync, readdirSync } from "node:fs";
-import { homedir } from "node:os";
-import { isAbsolute, resolve } from "node:path";
+import { resolve } from "node:path";
 import validatePackageName from "validate-npm-package-name";
 import { registrationsProblem, subjectProblem, type Registration, type SubjectKind } from "../runtime/src/subjects.js";
-import type { Answers } from "./answers.js";
-import { UserError } from "./errors.js";
 import { PACKAGE_MANAGERS, isPackageManager } from "../generators/package-manager.js";
+import { localRuntime } from "./runtime-spec.js";
 
 /*
  * Every rule for user input, used by flags and prompts alike. Each check returns undefined when
@@ -105,46 +103,14 @@ export function packageManagerProblem(value: string): string | undefined {
     : `unknown package manager "${value}"; use one of ${PACKAGE_MANAGERS.join(", ")}`;
 }
 
-/**
- * The absolute path a `--runtime` spec points at when it is a local directory or tarball
- * (`file:…`, `./…`, `../…`, `/…`, `~/…`, or `….tgz`), else undefined (a version range, tag or URL).
- */
-export function localRuntimePath(spec: string, cwd: string): string | undefined {
-  const path = spec.startsWith("file:") ? spec.slice("file:".length) : spec;
-  const looksLocal =
-    spec.startsWith("file:") ||
-    /^\.\.?([/\\]|$)/.test(path) ||
-    isAbsolute(path) ||
-    path.startsWith("~/") ||
-    (/\.(tgz|tar\.gz|tar)$/.test(path) && !path.includes("://"));
-  if (!looksLocal) return undefined;
-  return path.startsWith("~/") ? resolve(homedir(), path.slice(2)) : resolve(cwd, path);
-}
-
-export function runtimeProblem(spec: string, cwd: string): string | undefined {
-  if (spec.trim() === "") return "--runtime is empty; give a version range such as ^0.1.0, a directory or a tarball";
-  const path = localRuntimePath(spec, cwd);
+/** A runtime spec as runtimeDependency (runtime-spec.ts) made it: not empty, and a local one exists. */
+export function runtimeProblem(dependency: string): string | undefined {
+  if (dependency.trim() === "") return "--runtime is empty; give a version range such as ^0.1.0, a directory or a tarball";
+  const path = localRuntime(dependency);
   try {
     if (path !== undefined) statSync(path);
   } catch {
-    return `--runtime "${spec}" points at ${path}, which does not exist; give an existing directory or tarball, or a version range`;
+    return `--runtime points at ${path}, which does not exist; give an existing directory or tarball, or a version range`;
   }
   return undefined;
-}
-
-/**
- * Checks the answers given so far (all of them, once complete), however they were gathered, and
- * throws a UserError naming the first problem. Run on the flags before any question is asked, so
- * nobody answers questions only to be told a flag was wrong.
- */
-export function validateAnswers(answers: Partial<Answers>, cwd: string): void {
-  const { directory, name, description, subscribe, reply, packageManager, runtime } = answers;
-  const problem =
-    (directory === undefined ? undefined : directoryProblem(directory, cwd)) ??
-    (name === undefined ? undefined : nameProblem(name)) ??
-    (description === undefined ? undefined : descriptionProblem(description)) ??
-    subjectsProblem(subscribe ?? [], reply ?? []) ??
-    (packageManager === undefined ? undefined : packageManagerProblem(packageManager)) ??
-    (runtime === undefined ? undefined : runtimeProblem(runtime, cwd));
-  if (problem) throw new UserError(problem);
 }

@@ -1,22 +1,23 @@
 import { execFile } from "node:child_process";
 import { copyFile, mkdir, readdir, stat } from "node:fs/promises";
-import { basename, isAbsolute, join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { UserError } from "./errors.js";
+import { localRuntime } from "./runtime-spec.js";
 
 /** The project folder a local telestion-runtime is copied into; package.json points there. */
 export const VENDOR_DIR = "vendor";
 
 /**
  * A runtime given as a local tarball or directory arrives here as an absolute `file:` spec
- * (answers.ts). An absolute path is useless in the project: it is outside the Docker build context and
+ * (runtime-spec.ts). An absolute path is useless in the project: it is outside the Docker build context and
  * gone after a `git clone` elsewhere. So the tarball is copied into `project/vendor/` (a directory is
  * packed there with `npm pack`, which runs its prepack build) and the spec becomes the relative
  * `file:vendor/<tarball>`. Any other spec (a version range, an already relative `file:`) is returned as is.
  */
 export async function vendorRuntime(spec: string, project: string): Promise<string> {
-  const path = spec.startsWith("file:") ? spec.slice("file:".length) : undefined;
-  if (path === undefined || !isAbsolute(path)) return spec;
+  const path = localRuntime(spec);
+  if (path === undefined) return spec;
   const dest = join(project, VENDOR_DIR);
   await mkdir(dest, { recursive: true });
   let isDirectory: boolean;

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Context, type Flags, resolveAnswers, runtimeDependency } from "../src/answers.js";
+import { type Context, type Flags, resolveAnswers } from "../src/answers.js";
 import { parseCommandLine } from "../src/args.js";
 import { UserError } from "../src/errors.js";
+import { runtimeDependency } from "../src/runtime-spec.js";
 
 let cwd: string;
 let warnings: string[];
@@ -127,7 +128,7 @@ describe("resolveAnswers without questions", () => {
     [["--subscribe", "sensors.>", "--reply", "sensors.get", "-y"], '"sensors.>" and reply subject "sensors.get" overlap'],
     [["--reply", "__telestion__.health", "-y"], 'reply subject "__telestion__.health" starts with "__telestion__"'],
     [["--package-manager", "pip", "-y"], 'unknown package manager "pip"'],
-    [["--runtime", "./nope.tgz", "-y"], '--runtime "./nope.tgz" points at'],
+    [["--runtime", "./nope.tgz", "-y"], "--runtime points at "],
     [["--description", "two\nlines", "-y"], "description must be a single line"],
   ])("refuses %j with a UserError", async (argv, message) => {
     const attempt = resolveAnswers(fromArgv(...argv), context);

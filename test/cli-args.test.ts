@@ -93,7 +93,7 @@ describe("parseCommandLine", () => {
 });
 
 describe("helpText", () => {
-  const help = helpText({ packageManager: "pnpm", runtime: "^9.9.9" });
+  const help = helpText({ cwd: "/", packageManager: "pnpm", version: "9.9.9" });
 
   it("lists every option", () => {
     for (const option of [

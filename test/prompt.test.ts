@@ -7,7 +7,7 @@ import { type Context, resolveAnswers } from "../src/answers.js";
 import { parseCommandLine } from "../src/args.js";
 import { CancelledError, UserError } from "../src/errors.js";
 import { init } from "../src/init.js";
-import { ask, wrap } from "../src/prompt.js";
+import { wrap } from "../src/prompt.js";
 
 /*
  * The real `prompts` questions, answered in-process with prompts.inject. An injected Error is what
@@ -108,13 +108,6 @@ describe("questions for what flags leave open", () => {
     resetInjection();
     prompts.inject(["dir", "ok", "", "a", "a", false, false]);
     await expect(resolveAnswers(flags(), context)).rejects.toThrow('subject "a" is both');
-  });
-});
-
-describe("ask", () => {
-  it("returns known answers untouched and asks nothing (without a terminal, asking would hang)", async () => {
-    const known = { directory: "d", name: "n", description: "", subscribe: ["a"], reply: [], install: false, git: true };
-    expect(await ask(known, cwd, "npm")).toEqual(known);
   });
 });
 

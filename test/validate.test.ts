@@ -2,12 +2,11 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Answers } from "../src/answers.js";
+import { type Answers, validateAnswers } from "../src/answers.js";
 import { UserError } from "../src/errors.js";
 import {
   descriptionProblem,
   directoryProblem,
-  localRuntimePath,
   nameProblem,
   packageManagerProblem,
   runtimeProblem,
@@ -15,8 +14,8 @@ import {
   subjectsProblem,
   subjectProblem,
   toValidPackageName,
-  validateAnswers,
 } from "../src/validate.js";
+import { localRuntime, runtimeDependency } from "../src/runtime-spec.js";
 
 let dir: string;
 beforeEach(() => {
@@ -235,32 +234,36 @@ describe("packageManagerProblem", () => {
 });
 
 describe("runtime spec", () => {
-  it("tells local paths and tarballs from version ranges, tags and URLs", () => {
-    expect(localRuntimePath("^0.1.0", dir)).toBeUndefined();
-    expect(localRuntimePath("latest", dir)).toBeUndefined();
-    expect(localRuntimePath(">=0.1.0 <0.2.0", dir)).toBeUndefined();
-    expect(localRuntimePath("https://example.org/telestion-runtime-0.1.0.tgz", dir)).toBeUndefined();
-    expect(localRuntimePath("./runtime", dir)).toBe(join(dir, "runtime"));
-    expect(localRuntimePath("..", dir)).toBe(join(dir, ".."));
-    expect(localRuntimePath("telestion-runtime-0.1.0.tgz", dir)).toBe(join(dir, "telestion-runtime-0.1.0.tgz"));
-    expect(localRuntimePath("file:../x", dir)).toBe(join(dir, "..", "x"));
-    expect(localRuntimePath("/abs/x.tgz", dir)).toBe("/abs/x.tgz");
-    expect(localRuntimePath("~/x.tgz", dir)).toBe(join(homedir(), "x.tgz"));
+  it("tells local paths and tarballs from version ranges, tags and URLs, and makes them absolute file: specs", () => {
+    expect(runtimeDependency("^0.1.0", dir)).toBe("^0.1.0");
+    expect(runtimeDependency("latest", dir)).toBe("latest");
+    expect(runtimeDependency(">=0.1.0 <0.2.0", dir)).toBe(">=0.1.0 <0.2.0");
+    expect(runtimeDependency("https://example.org/telestion-runtime-0.1.0.tgz", dir)).toBe("https://example.org/telestion-runtime-0.1.0.tgz");
+    expect(runtimeDependency("./runtime", dir)).toBe(`file:${join(dir, "runtime")}`);
+    expect(runtimeDependency("..", dir)).toBe(`file:${join(dir, "..")}`);
+    expect(runtimeDependency("telestion-runtime-0.1.0.tgz", dir)).toBe(`file:${join(dir, "telestion-runtime-0.1.0.tgz")}`);
+    expect(runtimeDependency("file:../x", dir)).toBe(`file:${join(dir, "..", "x")}`);
+    expect(runtimeDependency("/abs/x.tgz", dir)).toBe("file:/abs/x.tgz");
+    expect(runtimeDependency("~/x.tgz", dir)).toBe(`file:${join(homedir(), "x.tgz")}`);
+  });
+
+  it("finds the local path in such a spec only", () => {
+    expect(localRuntime("file:/abs/x.tgz")).toBe("/abs/x.tgz");
+    expect(localRuntime("file:vendor/x.tgz")).toBeUndefined();
+    expect(localRuntime("^0.1.0")).toBeUndefined();
   });
 
   it("accepts a range, and a local path that exists", () => {
     writeFileSync(join(dir, "rt.tgz"), "");
-    expect(runtimeProblem("^0.1.0", dir)).toBeUndefined();
-    expect(runtimeProblem("./rt.tgz", dir)).toBeUndefined();
-    expect(runtimeProblem(`file:${join(dir, "rt.tgz")}`, "/")).toBeUndefined();
+    expect(runtimeProblem("^0.1.0")).toBeUndefined();
+    expect(runtimeProblem(runtimeDependency("./rt.tgz", dir))).toBeUndefined();
+    expect(runtimeProblem(`file:${join(dir, "rt.tgz")}`)).toBeUndefined();
   });
 
   it("refuses an empty spec and a local path that does not exist", () => {
-    expect(runtimeProblem(" ", dir)).toBe(
-      "--runtime is empty; give a version range such as ^0.1.0, a directory or a tarball",
-    );
-    expect(runtimeProblem("./missing.tgz", dir)).toBe(
-      `--runtime "./missing.tgz" points at ${join(dir, "missing.tgz")}, which does not exist; give an existing directory or tarball, or a version range`,
+    expect(runtimeProblem(" ")).toBe("--runtime is empty; give a version range such as ^0.1.0, a directory or a tarball");
+    expect(runtimeProblem(runtimeDependency("./missing.tgz", dir))).toBe(
+      `--runtime points at ${join(dir, "missing.tgz")}, which does not exist; give an existing directory or tarball, or a version range`,
     );
   });
 });
