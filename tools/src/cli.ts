@@ -23,6 +23,12 @@ const CONFIG_HELP = [
 ];
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that went away (`telestion sub x | head -1`) ends the command; check cleans up first (its
+  // own listener runs before this one).
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    process.exit(0);
+  });
   const [name, ...args] = argv;
   if (name === undefined) {
     console.error(overview());

@@ -127,6 +127,20 @@ describe.skipIf(python)(`telestion check: Python services with one flaw fail, na
   }, 60_000);
 });
 
+describe.skipIf(python)(`telestion check: a reader that goes away${python ? ` (skipped: ${python})` : ""}`, () => {
+  it("(`check … | head -1`): the service and nats-server are stopped all the same", async () => {
+    const marker = `closed-pipe-${process.pid}`;
+    const checker = startCli(["check", "--", ...PY_SERVICE, "none", marker]);
+    await checker.waitFor(/^telestion check: /m, 30_000);
+    const port = Number(/nats-server nats:\/\/127\.0\.0\.1:(\d+)/.exec(checker.stdout())![1]);
+    checker.closeStdout();
+    const { code } = await checker.finished;
+    expect(code).toBe(1);
+    expect(processesWith(marker)).toEqual([]);
+    expect(await portOpen(port)).toBe(false);
+  }, 60_000);
+});
+
 describe("telestion check: bad input", () => {
   it("without nats-server: one line saying how to install it, exit 2", async () => {
     const { code, stdout, stderr } = await runCli(["check", "--", "true"], { env: { PATH: "/nonexistent" } });

@@ -62,8 +62,18 @@ export const check: Command = {
       console.error(`telestion check: ${signal}: stopped the service and nats-server`);
       process.exit(signal === "SIGINT" ? 130 : 143);
     };
+    // Nobody reads the report any more (`telestion check … | head`): stop everything all the same.
+    const closedPipe = (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") return;
+      session.cleanup();
+      process.exit(1);
+    };
+    // And whatever else ends the process (a bug in the checker included): 'exit' runs synchronous code.
+    const exiting = () => session.cleanup();
     process.once("SIGINT", interrupted);
     process.once("SIGTERM", interrupted);
+    process.stdout.prependListener("error", closedPipe);
+    process.once("exit", exiting);
     try {
       const ctx = await session.open(rest, serviceName, binary, boundMs);
       if (!json) console.log(`telestion check: ${rest.join(" ")} (SERVICE_NAME ${serviceName}, nats-server ${ctx.server.url})`);
@@ -75,6 +85,8 @@ export const check: Command = {
       await session.close();
       process.off("SIGINT", interrupted);
       process.off("SIGTERM", interrupted);
+      process.stdout.off("error", closedPipe);
+      process.off("exit", exiting);
     }
   },
 };

@@ -41,6 +41,8 @@ export interface RunningCli {
   /** Resolves once stdout or stderr matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   kill(signal: NodeJS.Signals): void;
+  /** Stops reading its stdout, as `| head -1` does once it has its line. */
+  closeStdout(): void;
   finished: Promise<Finished>;
 }
 
@@ -62,6 +64,7 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
     stdout: () => stdout,
     stderr: () => stderr,
     kill: (signal) => child.kill(signal),
+    closeStdout: () => child.stdout.destroy(),
     finished,
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
