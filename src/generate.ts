@@ -1,5 +1,4 @@
-import { existsSync, rmSync } from "node:fs";
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { listFiles } from "../generators/list-files.js";
 import { serviceFiles } from "../generators/service.js";
@@ -14,11 +13,13 @@ import { vendorRuntime } from "./vendor-runtime.js";
  * sorted. Everything is rendered into a temporary folder beside the target (so moving it is a rename
  * on one file system) and moved into place only when every file was written: on failure nothing is
  * left behind. Refuses a target that exists and is not empty; a lone `.git` is kept and filled around.
+ * The file system calls are synchronous: a few dozen small ones, where the first asynchronous one
+ * would start libuv's thread pool, which alone took longer than writing the project.
  */
 export async function generate(answers: Answers, targetDir: string): Promise<string[]> {
   if (!isAbsolute(targetDir)) throw new Error(`generate() needs an absolute target directory, got "${targetDir}"`);
   assertUsable(targetDir);
-  const createdParent = await createParents(dirname(targetDir));
+  const createdParent = createParents(dirname(targetDir));
   let staging: string | undefined;
   const stopCleaningOnSignal = cleanUpOnSignal(() => staging, targetDir, createdParent);
   try {
@@ -27,22 +28,22 @@ export async function generate(answers: Answers, targetDir: string): Promise<str
     // Math.random, not node:crypto, whose loading alone took longer than writing the project; mkdir
     // fails on the unlikely name that exists, and the run with it.
     staging = join(dirname(targetDir), `.${basename(targetDir)}-${Math.random().toString(36).slice(2, 10)}`);
-    await mkdir(staging);
+    mkdirSync(staging);
     // A local runtime is copied into the project (vendor/), so package.json can point at it relatively.
     const runtime = await vendorRuntime(answers.runtime, staging);
     writeFiles(staging, serviceFiles({ ...answers, runtime }));
     await signalsHandled();
     const files = listFiles(staging);
     assertUsable(targetDir); // again: time passed while rendering
-    await moveIntoPlace(staging, targetDir);
+    moveIntoPlace(staging, targetDir);
     return files;
   } catch (err) {
-    if (createdParent) await rm(createdParent, { recursive: true, force: true });
+    if (createdParent) rmSync(createdParent, { recursive: true, force: true });
     throw err;
   } finally {
     stopCleaningOnSignal();
     // Gone after a rename; checked first, since rm's recursive removal takes a module of its own to load.
-    if (staging && existsSync(staging)) await rm(staging, { recursive: true, force: true });
+    if (staging && existsSync(staging)) rmSync(staging, { recursive: true, force: true });
   }
 }
 
@@ -83,11 +84,11 @@ function assertUsable(dir: string): void {
   if (problem) throw new UserError(problem);
 }
 
-/** Creates `dir` and its missing ancestors; resolves to the topmost one created, to undo on failure. */
-async function createParents(dir: string): Promise<string | undefined> {
+/** Creates `dir` and its missing ancestors; returns the topmost one created, to undo on failure. */
+function createParents(dir: string): string | undefined {
   let topmost: string | undefined;
   for (let d = dir; !existsSync(d); d = dirname(d)) topmost = d;
-  if (topmost) await mkdir(dir, { recursive: true });
+  if (topmost) mkdirSync(dir, { recursive: true });
   return topmost;
 }
 
@@ -96,19 +97,19 @@ async function createParents(dir: string): Promise<string | undefined> {
  * may be the user's working directory — and the entries move in one by one; if one fails, the ones
  * already moved are taken out again.
  */
-async function moveIntoPlace(staging: string, target: string): Promise<void> {
+function moveIntoPlace(staging: string, target: string): void {
   if (!existsSync(target)) {
-    await rename(staging, target);
+    renameSync(staging, target);
     return;
   }
   const moved: string[] = [];
   try {
-    for (const name of await readdir(staging)) {
-      await rename(join(staging, name), join(target, name));
+    for (const name of readdirSync(staging)) {
+      renameSync(join(staging, name), join(target, name));
       moved.push(join(target, name));
     }
   } catch (err) {
-    await Promise.all(moved.map((path) => rm(path, { recursive: true, force: true })));
+    for (const path of moved) rmSync(path, { recursive: true, force: true });
     throw err;
   }
 }
