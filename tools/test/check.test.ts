@@ -112,6 +112,17 @@ describe.skipIf(python)(`telestion check: Python services with one flaw fail, na
     expect(code).toBe(1);
   }, 60_000);
 
+  it("one that prints its password: config.credentials and output fail (output is required for this)", async () => {
+    const { code, report } = await checkJson([...PY_SERVICE, "prints-password"]);
+    const failed = report.rules.filter((entry) => entry.status === "FAIL");
+    expect(failed.map((entry) => entry.id)).toEqual(["config.credentials", "output"]);
+    expect(failed[0]!.measured).toMatch(/^printed the password it was given \(exit 1 after [\d.]+ s\)$/);
+    expect(failed[1]).toMatchObject({ required: true, measured: "printed NATS_PASSWORD, which must stay secret" });
+    // The checker itself never repeats it: passwords are 24 random hex digits.
+    expect(JSON.stringify(report)).not.toMatch(/[0-9a-f]{24}/);
+    expect(code).toBe(1);
+  }, 60_000);
+
   it("Ctrl-C stops the service and nats-server, and exits 130", async () => {
     const marker = `ctrl-c-${process.pid}`;
     const checker = startCli(["check", "--", ...PY_SERVICE, "none", marker]);

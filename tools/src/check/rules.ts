@@ -87,8 +87,8 @@ export const RULES: Rule[] = [
       const run = (ctx.main = ctx.start(ctx.env()));
       const connectedMs = await waitForConnection(ctx, run);
       if (connectedMs === undefined) {
-        if (run.exit) return fail(`ended before connecting: ${describeExit(run.exit)}${lastLine(run)}`);
-        return fail(`no connection as user "${ctx.server.service.user}" within ${seconds(ctx.boundMs)}${lastLine(run)}`);
+        if (run.exit) return fail(`ended before connecting: ${describeExit(run.exit)}${lastLine(run, ctx)}`);
+        return fail(`no connection as user "${ctx.server.service.user}" within ${seconds(ctx.boundMs)}${lastLine(run, ctx)}`);
       }
       await settle(ctx, run);
       const connections = await connectionsOf(ctx.server.monitorUrl, ctx.server.service.user);
@@ -286,7 +286,7 @@ async function sendBodies(ctx: CheckContext): Promise<Outcome[]> {
       await sleep(Math.max(0, AFTER_BODIES_MS - (performance.now() - sentAt)));
       if (run.exit) {
         endedAfter = bodyClass.id;
-        outcomes.push({ id, ...fail(`${sent}: the service ended (${exitStatus(run.exit)})${lastLine(run)}`) });
+        outcomes.push({ id, ...fail(`${sent}: the service ended (${exitStatus(run.exit)})${lastLine(run, ctx)}`) });
       } else if (answer && answer.kind !== "reply") {
         outcomes.push({ id, ...fail(`${sent}: still running, but health: ${describeNoAnswer(answer, HEALTH_SUBJECT, HEALTH_BOUND_MS)}`) });
       } else {
@@ -300,10 +300,10 @@ async function sendBodies(ctx: CheckContext): Promise<Outcome[]> {
   return outcomes;
 }
 
-/** `; its last line: …`: what a failing service said, for the report. */
-function lastLine(run: ServiceRun): string {
+/** `; its last line: …`: what a failing service said, for the report, its password blacked out. */
+function lastLine(run: ServiceRun, ctx: CheckContext): string {
   const text = (run.stderr().trim() || run.stdout().trim()).split("\n").pop();
-  return text ? `; its last line: ${printable(text, 200)}` : "";
+  return text ? `; its last line: ${printable(text.replaceAll(ctx.server.service.password, "<NATS_PASSWORD>"), 200)}` : "";
 }
 
 function lines(text: string): number {
