@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { fixture, runTs } from "./helpers/child.js";
@@ -34,6 +37,19 @@ describe("runService: startup errors", () => {
     const child = runTs(fixture("echo-service.ts"), { ...bus.env({ DEBUG: "1" }), DATA_DIR: undefined });
     expect(await child.exited).toBe(1);
     expect(child.stderr()).toMatch(/^error: ConfigError: missing configuration: DATA_DIR\..*\n.*\n\s+at /s);
+  });
+});
+
+describe("runService: configuration from .env", () => {
+  it("cp .env.example .env && npm start: the variables come from .env in the working directory, the environment wins", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dotenv-service-"));
+    const vars = bus.env({ SERVICE_NAME: "from-dotenv", DATA_DIR: join(dir, "data") });
+    writeFileSync(join(dir, ".env"), Object.entries(vars).map(([key, value]) => `${key}=${value}`).join("\n") + "\n");
+    const child = runTs(fixture("echo-service.ts"), { SERVICE_NAME: "from-environment" }, [], dir);
+    await child.waitFor(/is running \(SERVICE_NAME from-environment\)/);
+    child.kill();
+    expect(await child.exited).toBe(0);
+    expect(child.stderr()).not.toContain("bus-password");
   });
 });
 

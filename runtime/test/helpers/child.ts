@@ -26,8 +26,9 @@ export interface Child {
  * Runs a TypeScript file of this package in a real Node.js process (through tsx), with exactly the
  * environment given plus PATH, so no variable of the test runner leaks into the service.
  */
-export function runTs(file: string, env: Record<string, string | undefined>, args: string[] = []): Child {
+export function runTs(file: string, env: Record<string, string | undefined>, args: string[] = [], cwd?: string): Child {
   const child = spawn(process.execPath, ["--import", TSX, file, ...args], {
+    cwd,
     env: { PATH: process.env["PATH"], ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
