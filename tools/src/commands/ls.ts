@@ -2,7 +2,7 @@
  * `telestion ls`: who is running. Every instance answers `__telestion__/health` (no queue group), so
  * one request with an inbox gathers them all within a short window: the Telestion `nats micro ls`.
  */
-import { createInbox } from "@nats-io/transport-node";
+import { createInbox, type NatsConnection } from "@nats-io/transport-node";
 import { HEALTH_SUBJECT } from "telestion-runtime";
 import type { Command } from "../command.js";
 import { connectBus, DEV_OPTION, positiveInt } from "../connect.js";
@@ -46,7 +46,8 @@ export const ls: Command = {
   },
 };
 
-async function gatherHealth(nc: Awaited<ReturnType<typeof connectBus>>, waitMs: number): Promise<Instance[]> {
+/** Every health reply that arrives within `waitMs` of one request (no queue group: all instances answer). */
+async function gatherHealth(nc: NatsConnection, waitMs: number): Promise<Instance[]> {
   const inbox = createInbox();
   const instances: Instance[] = [];
   const sentAt = performance.now();
@@ -54,7 +55,7 @@ async function gatherHealth(nc: Awaited<ReturnType<typeof connectBus>>, waitMs: 
     callback: (err, msg) => {
       if (err) return;
       const row = instance(msg.data, performance.now() - sentAt);
-      // An instance handing health over to its health thread may answer twice: one row each.
+      // An instance handing health over to its health thread may answer twice: one row for it all the same.
       if (row.id === "?" || !instances.some((i) => i.id === row.id && i.name === row.name)) instances.push(row);
     },
   });
