@@ -82,7 +82,7 @@ export const RULES: Rule[] = [
   {
     id: "connects",
     required: true,
-    standard: `with all five variables (and SERVICE_ID) the service connects to NATS_URL with NATS_USER and NATS_PASSWORD (checked within --timeout)`,
+    standard: "with all five variables (and SERVICE_ID) the service connects to NATS_URL with NATS_USER and NATS_PASSWORD (checked within --timeout) and keeps running",
     async run(ctx) {
       const run = (ctx.main = ctx.start(ctx.env()));
       const connectedMs = await waitForConnection(ctx, run);
@@ -91,6 +91,8 @@ export const RULES: Rule[] = [
         return fail(`no connection as user "${ctx.server.service.user}" within ${seconds(ctx.boundMs)}${lastLine(run, ctx)}`);
       }
       await settle(ctx, run);
+      // A service that connects and then ends is no service: the later rules would only say "not checked".
+      if (run.exit) return fail(`connected after ${seconds(connectedMs)}, then ended: ${describeExit(run.exit)}${lastLine(run, ctx)}`);
       const connections = await connectionsOf(ctx.server.monitorUrl, ctx.server.service.user);
       return pass(`connected after ${seconds(connectedMs)} (${connections.length} connection(s))`);
     },
