@@ -4,6 +4,8 @@
 export interface Prebuilt {
   /** Every template, by its path below templates/: precompiled, or its text when it has no placeholders. */
   templates: Readonly<Record<string, TemplateSpecification | string>>;
+  /** The text of the templates a project gets as templates (service/handler/, its plop-templates/). */
+  sources: Readonly<Record<string, string>>;
   /** generators/handlers.ts compiled to JavaScript: the generated project's plop-templates/handlers.js. */
   handlersModule: string;
 }

@@ -14,6 +14,13 @@ export interface Template {
 
 export const TEMPLATES_ROOT = join(packageRoot(), "templates");
 
+/**
+ * How the templates are compiled, here and in scripts/build-cli.mjs alike. They use only built-in
+ * helpers and `json`: declared known, each placeholder compiles to a plain lookup instead of a check
+ * for a helper of that name, which made the first render of a project ~2x faster. No @data variables.
+ */
+export const COMPILE_OPTIONS = { knownHelpers: { json: true }, knownHelpersOnly: true, data: false };
+
 /** The templates' one helper; otherwise plain Handlebars with its default escaping. */
 function withHelpers(handlebars: typeof HandlebarsRuntime): typeof HandlebarsRuntime {
   const instance = handlebars.create();
@@ -47,11 +54,11 @@ export function templatesIn(folder: string): Template[] {
     const text = readFileSync(join(TEMPLATES_ROOT, folder, file), "utf8");
     if (!text.includes("{{")) return { file, render: () => text };
     compiler ??= withHelpers(createRequire(import.meta.url)("handlebars") as typeof HandlebarsRuntime);
-    return { file, render: compiler.compile(text) };
+    return { file, render: compiler.compile(text, COMPILE_OPTIONS) };
   });
 }
 
 /** A template's own text, for the project's plop templates (which stay templates). */
 export function templateSource(folder: string, file: string): string {
-  return readFileSync(join(TEMPLATES_ROOT, folder, file), "utf8");
+  return PREBUILT?.sources[`${folder}/${file}`] ?? readFileSync(join(TEMPLATES_ROOT, folder, file), "utf8");
 }
