@@ -2,7 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { showBody } from "../src/body.js";
 import { concreteSubject } from "../src/check/bodies.js";
+import type { CheckContext } from "../src/check/context.js";
 import { formatEntry, isOk, summary } from "../src/check/report.js";
+import { runRules } from "../src/check/run-rules.js";
+import type { Rule } from "../src/check/rules.js";
 import { instance } from "../src/commands/ls.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -51,5 +54,39 @@ describe("check", () => {
     expect(summary({ ok: false, command: [], durationMs: 1234, rules: [fail, warn] })).toBe(
       "required rule(s) failed: health (0 passed, 1 failed, 1 warning(s), in 1.2 s)",
     );
+  });
+});
+
+describe("runRules", () => {
+  const rule = (id: string, required: boolean, needsMainRun: boolean): Rule => ({
+    id,
+    required,
+    needsMainRun,
+    standard: id,
+    run: async () => ({ status: "PASS", measured: "ran" }),
+  });
+  const gone = { main: { exit: { code: 3, signal: null, afterMs: 1500 } } } as unknown as CheckContext;
+
+  it("a service gone without a failure that explains it: the next rule that needs it fails, later ones are not checked", async () => {
+    const entries = await runRules([rule("a", true, false), rule("b", true, true), rule("c", true, true)], gone, () => {});
+    expect(entries.map((e) => [e.id, e.status, e.measured])).toEqual([
+      ["a", "PASS", "ran"],
+      ["b", "FAIL", "the service ended before this rule: exit 3 after 1.5 s"],
+      ["c", "WARN", "not checked: the service is no longer running"],
+    ]);
+  });
+
+  it("parallel neighbours run together, reported in table order", async () => {
+    const order: string[] = [];
+    const slow = (id: string, ms: number): Rule => ({
+      id,
+      required: true,
+      parallel: true,
+      standard: id,
+      run: () => new Promise((resolve) => setTimeout(() => (order.push(id), resolve({ status: "PASS", measured: id })), ms)),
+    });
+    const entries = await runRules([slow("first", 60), slow("second", 10)], gone, () => {});
+    expect(order).toEqual(["second", "first"]);
+    expect(entries.map((e) => e.id)).toEqual(["first", "second"]);
   });
 });

@@ -7,6 +7,7 @@ import { oneLine } from "../printable.js";
 import type { CheckContext } from "./context.js";
 import type { Entry } from "./report.js";
 import type { Outcome, Rule } from "./rules.js";
+import { describeExit } from "./service-process.js";
 
 export async function runRules(rules: Rule[], ctx: CheckContext, onEntry: (entry: Entry) => void): Promise<Entry[]> {
   const entries: Entry[] = [];
@@ -14,7 +15,8 @@ export async function runRules(rules: Rule[], ctx: CheckContext, onEntry: (entry
     let end = i + 1;
     if (rules[i]!.parallel) while (end < rules.length && rules[end]!.parallel) end++;
     const batch = rules.slice(i, end);
-    const results = await Promise.all(batch.map((rule) => runRule(rule, ctx)));
+    const failed = entries.some((entry) => entry.status === "FAIL" && entry.required);
+    const results = await Promise.all(batch.map((rule) => runRule(rule, ctx, failed)));
     batch.forEach((rule, index) => {
       for (const outcome of results[index]!) {
         const entry = toEntry(rule, outcome);
@@ -27,10 +29,13 @@ export async function runRules(rules: Rule[], ctx: CheckContext, onEntry: (entry
   return entries;
 }
 
-async function runRule(rule: Rule, ctx: CheckContext): Promise<Outcome[]> {
+/** `failed`: whether a required rule failed already, which then explains a service that is gone. */
+async function runRule(rule: Rule, ctx: CheckContext, failed: boolean): Promise<Outcome[]> {
   if (rule.needsMainRun && (!ctx.main || ctx.main.exit)) {
-    const why = ctx.main?.exit ? "the service is no longer running" : "the service did not start";
-    return [{ status: "WARN", measured: `not checked: ${why}` }];
+    const exit = ctx.main?.exit;
+    // Gone without a failure that says why (it ended on its own between two rules): this rule fails.
+    if (exit && !failed) return [{ status: "FAIL", measured: `the service ended before this rule: ${describeExit(exit)}` }];
+    return [{ status: "WARN", measured: `not checked: ${exit ? "the service is no longer running" : "the service did not start"}` }];
   }
   try {
     const result = await rule.run(ctx);
