@@ -1,10 +1,17 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import HandlebarsRuntime from "handlebars/runtime";
+import type Handlebars from "handlebars";
+import runtimeModule from "handlebars/runtime.js";
 import { listFiles } from "./list-files.js";
 import { packageRoot } from "./package-root.js";
 import { PREBUILT } from "./prebuilt.js";
+
+/**
+ * Handlebars' runtime, typed as Handlebars. Its typings declare that only for "handlebars/runtime",
+ * which Node's own resolution cannot find (the package has no exports map), hence the file name.
+ */
+const HandlebarsRuntime = runtimeModule as unknown as typeof Handlebars;
 
 /** One template: its path below its folder, and the text it gives for some data. */
 export interface Template {
@@ -17,7 +24,7 @@ export const TEMPLATES_ROOT = join(packageRoot(), "templates");
 /**
  * How the templates are compiled, here and in scripts/build-cli.mjs alike. They use only built-in
  * helpers and `json`: declared known, each placeholder compiles to a plain lookup instead of a check
- * for a helper of that name, which made the first render of a project ~2x faster. No @data variables.
+ * for a helper of that name (a project's first render ~15 % faster, the bundle ~8 KB smaller). No @data.
  */
 export const COMPILE_OPTIONS = { knownHelpers: { json: true }, knownHelpersOnly: true, data: false };
 
