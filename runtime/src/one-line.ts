@@ -42,3 +42,8 @@ function describe(value: unknown): string {
   }
   return String(value);
 }
+
+/** Only the message, as one printable line: for a command's own errors, where the class name is noise. */
+export function messageLine(err: unknown, max = MAX_LINE_CHARS): string {
+  return printable((err instanceof Error ? err.message : String(err)).trim(), max, true) || "unknown error";
+}

@@ -3,7 +3,7 @@
 // install time only when the file exists, and dist/ is built after `npm ci`.
 let cli;
 try {
-  cli = await import("../dist/cli.js");
+  cli = await import("../dist/tool/cli.js");
 } catch (err) {
   if (err?.code !== "ERR_MODULE_NOT_FOUND" || !String(err.message).includes("dist")) throw err;
   console.error("telestion: not built yet: run npm run build (in the repository root)");

@@ -5,8 +5,8 @@
  */
 import { readdirSync } from "node:fs";
 import { createInbox } from "@nats-io/transport-node";
-import { HEALTH_SUBJECT, HEALTH_SUBJECTS } from "telestion-runtime";
-import { printable } from "../printable.js";
+import { HEALTH_SUBJECT, HEALTH_SUBJECTS } from "../../index.js";
+import { printable } from "../../one-line.js";
 import { BODY_CLASSES, concreteSubject } from "./bodies.js";
 import { STANDARD_KEYS, type CheckContext, type StandardKey } from "./context.js";
 import { askHealth, connectionsOf, describeNoAnswer, serviceSubscriptions, type Subscription } from "./probes.js";

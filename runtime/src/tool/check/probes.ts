@@ -1,6 +1,6 @@
 /** What the checker asks of the bus and of the server about the service under test. */
 import { errors, type NatsConnection } from "@nats-io/transport-node";
-import { isRuntimeSubject } from "telestion-runtime";
+import { isRuntimeSubject } from "../../index.js";
 
 export type HealthAnswer =
   | { kind: "reply"; ms: number; data: Uint8Array }

@@ -6,7 +6,7 @@ import type { Msg } from "@nats-io/transport-node";
 import { showBody } from "../body.js";
 import type { Command } from "../command.js";
 import { connectBus, DEV_OPTION, positiveInt } from "../connect.js";
-import { printable } from "../printable.js";
+import { printable } from "../../one-line.js";
 import { subjectArg } from "../subject-arg.js";
 
 export const sub: Command = {

@@ -3,7 +3,7 @@
  * process of its own) start together, which makes the check several seconds shorter.
  */
 import { UsageError } from "../usage-error.js";
-import { oneLine } from "../printable.js";
+import { messageLine } from "../../one-line.js";
 import type { CheckContext } from "./context.js";
 import type { Entry } from "./report.js";
 import type { Outcome, Rule } from "./rules.js";
@@ -47,7 +47,7 @@ async function runRule(rule: Rule, ctx: CheckContext, failed: boolean): Promise<
       throw new UsageError(`cannot start "${ctx.command[0]}" (${code}): check the command after -- (is it installed and on PATH?)`);
     }
     if (err instanceof UsageError) throw err;
-    return [{ status: "FAIL", measured: `could not be checked: ${oneLine(err)}` }];
+    return [{ status: "FAIL", measured: `could not be checked: ${messageLine(err)}` }];
   }
 }
 

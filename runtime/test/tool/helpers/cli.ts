@@ -3,8 +3,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const TOOLS = join(HERE, "..", "..");
-export const REPO = join(TOOLS, "..");
+/** The telestion-runtime package, whose bin `telestion` is. */
+export const RUNTIME = join(HERE, "..", "..", "..");
+export const REPO = join(RUNTIME, "..");
 export const FIXTURES = join(HERE, "..", "fixtures");
 const FROM_SOURCE = join(FIXTURES, "telestion-from-source.ts");
 // By path: `--import tsx` would be looked up from the child's working directory, which may be anywhere.

@@ -1,6 +1,6 @@
 /** The subject a bus command works on, checked before anything is sent (the runtime's subject rule). */
-import { isRuntimeSubject, subjectProblem } from "telestion-runtime";
-import { printable } from "./printable.js";
+import { isRuntimeSubject, subjectProblem } from "../index.js";
+import { printable } from "../one-line.js";
 import { UsageError } from "./usage-error.js";
 
 /**

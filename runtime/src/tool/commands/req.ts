@@ -1,10 +1,10 @@
 /** `telestion req <subject> [body]`: one request, its reply (and error headers), non-zero without one. */
 import { errors, type Msg } from "@nats-io/transport-node";
-import { ERROR_CODE_HEADER, ERROR_HEADER } from "telestion-runtime";
+import { ERROR_CODE_HEADER, ERROR_HEADER } from "../../index.js";
 import { bodyFromArg, showBody } from "../body.js";
 import type { Command } from "../command.js";
 import { connectBus, DEV_OPTION, positiveInt } from "../connect.js";
-import { printable } from "../printable.js";
+import { printable } from "../../one-line.js";
 import { subjectArg } from "../subject-arg.js";
 
 const DEFAULT_TIMEOUT_MS = 5_000;

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ServiceError, startService, startLogSink, type Service } from "telestion-runtime";
+import { ServiceError, startService, startLogSink, type Service } from "../../src/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type NatsServer } from "../../test-support/nats-server.js";
+import { startNatsServer, type NatsServer } from "../../../test-support/nats-server.js";
 import { runCli, startCli } from "./helpers/cli.js";
 
 const PASSWORD = "bus-secret-4711";

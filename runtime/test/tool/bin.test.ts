@@ -3,14 +3,14 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO, TOOLS } from "./helpers/cli.js";
+import { REPO, RUNTIME } from "./helpers/cli.js";
 
 const BIN = join(REPO, "node_modules", ".bin", "telestion");
 const run = (...args: string[]) => spawnSync(BIN, args, { encoding: "utf8", cwd: REPO });
 
 describe("node_modules/.bin/telestion", () => {
   it("--version prints the package's version; --help lists every command", () => {
-    const { version } = JSON.parse(readFileSync(join(TOOLS, "package.json"), "utf8")) as { version: string };
+    const { version } = JSON.parse(readFileSync(join(RUNTIME, "package.json"), "utf8")) as { version: string };
     expect(run("--version")).toMatchObject({ status: 0, stdout: `${version}\n` });
     const help = run("--help");
     expect(help.status).toBe(0);

@@ -6,7 +6,7 @@ import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Report } from "../src/check/report.js";
+import type { Report } from "../../src/tool/check/report.js";
 import { FIXTURES, pythonProblem, runCli, startCli, TSX } from "./helpers/cli.js";
 
 const TS_SERVICE = [process.execPath, "--import", TSX, join(FIXTURES, "runtime-service.ts")];

@@ -11,7 +11,7 @@ import { ls } from "./commands/ls.js";
 import { pub } from "./commands/pub.js";
 import { req } from "./commands/req.js";
 import { sub } from "./commands/sub.js";
-import { oneLine } from "./printable.js";
+import { messageLine } from "../one-line.js";
 import { UsageError } from "./usage-error.js";
 
 const COMMANDS: Command[] = [check, ls, req, pub, sub, logs];
@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`telestion ${command.name}: ${err.message}`);
       return 2;
     }
-    console.error(`telestion ${command.name}: ${oneLine(err)}`);
+    console.error(`telestion ${command.name}: ${messageLine(err)}`);
     return 1;
   }
 }
@@ -83,7 +83,7 @@ function parse(command: Command, args: string[]): Parsed {
     });
   } catch (err) {
     // parseArgs's messages name the option; add the way out.
-    throw new UsageError(`${oneLine(err)} (telestion ${command.name} --help)`);
+    throw new UsageError(`${messageLine(err)} (telestion ${command.name} --help)`);
   }
   const values = result.values as Parsed["values"];
   // Only check runs a command after `--`; elsewhere `--` just ends the options (`telestion pub x -- -1`).
@@ -110,6 +110,6 @@ function commandHelp(command: Command): string {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
 }

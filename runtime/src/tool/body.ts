@@ -1,5 +1,5 @@
 /** Message bodies in and out of the tool: what a user types, and what a terminal may safely show. */
-import { printable } from "./printable.js";
+import { printable } from "../one-line.js";
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });

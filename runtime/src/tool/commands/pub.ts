@@ -2,7 +2,7 @@
 import { bodyFromArg } from "../body.js";
 import type { Command } from "../command.js";
 import { connectBus, DEV_OPTION } from "../connect.js";
-import { printable } from "../printable.js";
+import { printable } from "../../one-line.js";
 import { subjectArg } from "../subject-arg.js";
 
 export const pub: Command = {

@@ -5,13 +5,13 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { categoryProblem, parseLogLine } from "telestion-runtime";
+import { categoryProblem, parseLogLine } from "../../index.js";
 import { showBody } from "../body.js";
 import { dataDir } from "../bus-config.js";
 import type { Command } from "../command.js";
 import { DEV_OPTION } from "../connect.js";
 import { followFiles } from "../follow.js";
-import { printable } from "../printable.js";
+import { printable } from "../../one-line.js";
 import { UsageError } from "../usage-error.js";
 
 export const logs: Command = {

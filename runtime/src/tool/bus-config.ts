@@ -4,7 +4,7 @@
  * credentials. It is not a service itself, so SERVICE_NAME (and, where no files are read, DATA_DIR)
  * get stand-ins instead of being required.
  */
-import { ConfigError, resolveConfig, type BaseConfig } from "telestion-runtime";
+import { ConfigError, resolveConfig, type BaseConfig } from "../index.js";
 import { UsageError } from "./usage-error.js";
 
 export interface ConfigFlags {

@@ -3,10 +3,10 @@
  * one request with an inbox gathers them all within a short window: the Telestion `nats micro ls`.
  */
 import { createInbox, type NatsConnection } from "@nats-io/transport-node";
-import { HEALTH_SUBJECT } from "telestion-runtime";
+import { HEALTH_SUBJECT } from "../../index.js";
 import type { Command } from "../command.js";
 import { connectBus, DEV_OPTION, positiveInt } from "../connect.js";
-import { printable } from "../printable.js";
+import { printable } from "../../one-line.js";
 
 export interface Instance {
   name: string;

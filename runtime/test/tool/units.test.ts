@@ -1,12 +1,12 @@
 // The small pure pieces of the tool: showing bodies, health rows, subjects for the bodies, the report.
 import { describe, expect, it } from "vitest";
-import { showBody } from "../src/body.js";
-import { concreteSubject } from "../src/check/bodies.js";
-import type { CheckContext } from "../src/check/context.js";
-import { formatEntry, isOk, summary } from "../src/check/report.js";
-import { runRules } from "../src/check/run-rules.js";
-import type { Rule } from "../src/check/rules.js";
-import { instance } from "../src/commands/ls.js";
+import { showBody } from "../../src/tool/body.js";
+import { concreteSubject } from "../../src/tool/check/bodies.js";
+import type { CheckContext } from "../../src/tool/check/context.js";
+import { formatEntry, isOk, summary } from "../../src/tool/check/report.js";
+import { runRules } from "../../src/tool/check/run-rules.js";
+import type { Rule } from "../../src/tool/check/rules.js";
+import { instance } from "../../src/tool/commands/ls.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,8 +1,8 @@
 /** A connection for one command, with the runtime's connect rules (fails fast, never shows the password). */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats } from "telestion-runtime";
+import { connectNats } from "../index.js";
 import { natsConfig, type ConfigFlags } from "./bus-config.js";
-import { printable } from "./printable.js";
+import { printable } from "../one-line.js";
 import { UsageError } from "./usage-error.js";
 
 export async function connectBus(flags: ConfigFlags, command: string): Promise<NatsConnection> {
