@@ -29,6 +29,23 @@ export interface PackageManagerFacts {
   packageJson: Record<string, unknown>;
   /** Further files of the project (path → content) that hold the manager's settings. */
   files: Record<string, string>;
+  /** Where the vite pin is written, in the words of the generated README. */
+  pinnedIn: string;
+  /** Files the manager writes into the project that belong neither in git nor in an image build. */
+  ignore: string[];
+  /** How the image's build stage installs the project. */
+  image: {
+    /**
+     * The manager's npm package and major version, installed with `npm install -g` from the npm
+     * registry (the base image has node and npm only; corepack would download from hosts of its own).
+     * None for npm itself.
+     */
+    tool?: string;
+    /** argv of the install that takes exactly the lockfile and fails when package.json disagrees with it. */
+    frozenInstall: string[];
+    /** What the generated README's Docker section says about this manager beyond what holds for all (Markdown). */
+    note?: string;
+  };
 }
 
 const FACTS: Record<PackageManager, PackageManagerFacts> = {
@@ -41,6 +58,9 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     // allowScripts: npm 11 reads it (older npm ignores it); without it every install warns about esbuild.
     packageJson: { overrides: PINS, allowScripts: Object.fromEntries(BUILDS.map((name) => [name, true])) },
     files: {},
+    pinnedIn: "`overrides` in `package.json`",
+    ignore: [],
+    image: { frozenInstall: ["npm", "ci", "--no-audit", "--no-fund"] },
   },
   pnpm: {
     install: ["pnpm", "install"],
@@ -51,6 +71,10 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     packageJson: {},
     // pnpm 11+ reads its settings only from pnpm-workspace.yaml, not from package.json's "pnpm" field.
     files: { "pnpm-workspace.yaml": pnpmWorkspace() },
+    pinnedIn: "`overrides` in `pnpm-workspace.yaml`",
+    ignore: [],
+    // pnpm 9 to 12 write the same lockfile format (lockfileVersion 9.0).
+    image: { tool: "pnpm@12", frozenInstall: ["pnpm", "install", "--frozen-lockfile"] },
   },
   yarn: {
     install: ["yarn", "install"],
@@ -64,6 +88,26 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     // Yarn 4 would otherwise use Plug'n'Play: no node_modules, ESM through an experimental loader,
     // and its .pnp.cjs in the way of lint. Yarn 1 reads only .yarnrc, not this file.
     files: { ".yarnrc.yml": "# yarn 4: node_modules, as npm and yarn 1 install them, instead of Plug'n'Play.\nnodeLinker: node-modules\n" },
+    pinnedIn: "`resolutions` in `package.json`",
+    // Yarn 4's record of the last install, and its per-project cache (only with enableGlobalCache: false).
+    ignore: [".yarn/install-state.gz", ".yarn/cache/"],
+    // Yarn 1 in the image: its yarn.lock is what `yarn` writes unless a project opts into yarn 4, whose
+    // lockfile yarn 1 cannot read. The generated README says what to change for yarn 4
+    // (@yarnpkg/cli-dist@4, the npm package of yarn 4, and --immutable, since yarn 4 exits 1 on
+    // --frozen-lockfile while yarn 1 ignores --immutable).
+    image: {
+      tool: "yarn@1",
+      frozenInstall: ["yarn", "install", "--frozen-lockfile"],
+      // Lines of the README's list item: indented by two spaces after the first.
+      note: [
+        "**yarn 4.** The image installs yarn 1, which cannot read the `yarn.lock` of yarn 4 (it starts with",
+        "  `__metadata:`). With yarn 4 (`yarn --version` says 4.x), change two things in the Dockerfile:",
+        "  `yarn@1` to `@yarnpkg/cli-dist@4`, yarn 4's own package on the npm registry, and",
+        "  `--frozen-lockfile` to `--immutable` (yarn 4 stops at the old flag; yarn 1 ignores the new one and",
+        "  rewrites the lockfile). yarn 4 reads `.yarnrc.yml` (`nodeLinker: node-modules`), which the",
+        "  Dockerfile copies already.",
+      ].join("\n"),
+    },
   },
   bun: {
     install: ["bun", "install"],
@@ -74,6 +118,10 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     lockfile: "bun.lock",
     packageJson: { overrides: PINS, trustedDependencies: BUILDS },
     files: {},
+    pinnedIn: "`overrides` in `package.json`",
+    ignore: [],
+    // The bun package brings bun's binary for the platform as an optional dependency, from the npm registry.
+    image: { tool: "bun@1", frozenInstall: ["bun", "install", "--frozen-lockfile"] },
   },
 };
 
@@ -137,8 +185,21 @@ export function packageManagerTemplateData(pm: PackageManager): {
   installCommand: string;
   generateCommand: string;
   packageJsonFields: Array<{ key: string; value: string }>;
+  packageManager: PackageManager;
+  lockfile: string;
+  /** The manager's settings files, as Markdown code, e.g. "`pnpm-workspace.yaml`"; "" when it has none. */
+  settingsFiles: string;
+  pinnedIn: string;
+  ignoredFiles: string[];
+  /** What the image's frozen install reads: package.json, the lockfile and the settings files, space-separated. */
+  imageManifests: string;
+  /** The manager's npm package for `npm install -g` in the image; "" for npm, which the base image has. */
+  imageTool: string;
+  imageInstallCommand: string;
+  imageNote: string;
 } {
   const facts = FACTS[pm];
+  const settings = Object.keys(facts.files);
   return {
     runCommand: facts.run.join(" "),
     installCommand: facts.install.join(" "),
@@ -147,5 +208,14 @@ export function packageManagerTemplateData(pm: PackageManager): {
       key,
       value: JSON.stringify(value, null, 2).replaceAll("\n", "\n  "),
     })),
+    packageManager: pm,
+    lockfile: facts.lockfile,
+    settingsFiles: settings.map((file) => `\`${file}\``).join(", "),
+    pinnedIn: facts.pinnedIn,
+    ignoredFiles: [...facts.ignore],
+    imageManifests: ["package.json", facts.lockfile, ...settings].join(" "),
+    imageTool: facts.image.tool ?? "",
+    imageInstallCommand: facts.image.frozenInstall.join(" "),
+    imageNote: facts.image.note ?? "",
   };
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DockerfileParser, Env, From, Healthcheck, JSONInstruction, ModifiableInstruction, type Instruction } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACKAGE_MANAGERS, packageManagerFacts, type PackageManager } from "../generators/package-manager.js";
 import type { Answers } from "../src/answers.js";
 import { UserError } from "../src/errors.js";
 import { generate } from "../src/generate.js";
@@ -18,6 +19,8 @@ import { generate } from "../src/generate.js";
 const PORTABLE_HEALTHCHECK_FLAGS = ["interval", "timeout", "start-period", "retries"];
 /** Node.js release lines still supported (Node 20 reached its end of life on 2026-04-30). */
 const SUPPORTED_NODE_MAJORS = [22, 24];
+/** Installs that take exactly the lockfile, one per package manager (npm ci, pnpm install --frozen-lockfile, …). */
+const FROZEN_INSTALLS = PACKAGE_MANAGERS.map((pm) => packageManagerFacts(pm).image.frozenInstall.join(" "));
 
 interface Stage {
   from: From;
@@ -103,8 +106,8 @@ function dockerfileProblems(text: string): string[] {
   if (!dataDir) problems.push("the final stage does not set DATA_DIR");
   else if (!volumes.includes(dataDir)) problems.push(`DATA_DIR ${dataDir} is not a VOLUME`);
 
-  if (!dockerfile.getInstructions().some((i) => i.getKeyword() === "RUN" && /\bnpm ci\b/.test(i.getArgumentsContent() ?? ""))) {
-    problems.push("dependencies are not installed with npm ci");
+  if (!dockerfile.getInstructions().some((i) => i.getKeyword() === "RUN" && FROZEN_INSTALLS.includes(i.getArgumentsContent() ?? ""))) {
+    problems.push(`dependencies are not installed from the lockfile (one of: ${FROZEN_INSTALLS.join("; ")})`);
   }
   if (/NATS_PASSWORD/.test(text)) problems.push("mentions NATS_PASSWORD: credentials must come at run time, never from the image");
   for (const instruction of dockerfile.getInstructions()) {
@@ -175,6 +178,82 @@ describe("the generated Dockerfile", () => {
   });
 });
 
+/** What each manager's Dockerfile must say, written out here rather than read from the table it tests. */
+const PER_MANAGER: Record<PackageManager, { copy: string; tool?: string; install: string; build: string; ignored: string[] }> = {
+  npm: { copy: "package.json package-lock.json", install: "npm ci --no-audit --no-fund", build: "npm run build", ignored: [] },
+  pnpm: { copy: "package.json pnpm-lock.yaml pnpm-workspace.yaml", tool: "pnpm@12", install: "pnpm install --frozen-lockfile", build: "pnpm build", ignored: [] },
+  yarn: {
+    copy: "package.json yarn.lock .yarnrc.yml",
+    tool: "yarn@1",
+    install: "yarn install --frozen-lockfile",
+    build: "yarn build",
+    ignored: [".yarn/install-state.gz", ".yarn/cache/"],
+  },
+  bun: { copy: "package.json bun.lock", tool: "bun@1", install: "bun install --frozen-lockfile", build: "bun run build", ignored: [] },
+};
+
+describe.each(PACKAGE_MANAGERS)("the Dockerfile of a %s project", (pm) => {
+  const expected = PER_MANAGER[pm];
+  let dir: string;
+  let project: string;
+  let dockerfile: string;
+  const read = (file: string) => readFileSync(join(project, file), "utf8");
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `dockerfile-${pm}-test-`));
+    project = join(dir, "svc");
+    await generate({ directory: "svc", name: "svc", description: "", subscribe: [], reply: [], install: false, git: false, packageManager: pm, runtime: "^0.1.0" }, project);
+    dockerfile = read("Dockerfile");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("passes the linter and every rule", () => {
+    expect(dockerfileProblems(dockerfile)).toEqual([]);
+  });
+
+  it(`copies ${expected.copy}, installs with ${expected.install} and builds with ${expected.build}`, () => {
+    const runs = DockerfileParser.parse(dockerfile)
+      .getInstructions()
+      .filter((i) => /^(RUN|COPY)$/.test(i.getKeyword()))
+      .map((i) => `${i.getKeyword()} ${i.getArgumentsContent() ?? ""}`);
+    // The build stage, in order: the manager (not npm: every node image has it), the manifests, the install, the rest, the build.
+    expect(runs.slice(0, runs.indexOf("COPY . .") + 2)).toEqual([
+      ...(expected.tool ? [`RUN npm install -g --force --no-audit --no-fund ${expected.tool}`] : []),
+      `COPY ${expected.copy} ./`,
+      `RUN ${expected.install}`,
+      "COPY . .",
+      `RUN ${expected.build}`,
+    ]);
+    // Each file the install reads is in the project (the lockfile once installed), and in the build context.
+    const copied = expected.copy.split(" ").filter((file) => file !== packageManagerFacts(pm).lockfile);
+    for (const file of copied) expect(existsSync(join(project, file)), file).toBe(true);
+    const dockerignore = read(".dockerignore").split("\n");
+    for (const file of expected.copy.split(" ")) expect(dockerignore).not.toContain(file);
+    if (pm !== "npm") expect(dockerfile).not.toMatch(/npm ci|package-lock/);
+  });
+
+  it(`keeps ${expected.ignored.join(", ") || "nothing of the manager's own"} out of git and the image`, () => {
+    for (const ignore of [".gitignore", ".dockerignore"]) {
+      const lines = read(ignore).split("\n").filter((line) => line && !line.startsWith("#"));
+      expect(lines.filter((line) => line.startsWith(".yarn")), ignore).toEqual(expected.ignored);
+      expect(read(ignore), ignore).not.toMatch(/{{|&#/);
+    }
+  });
+
+  it("has a README whose Docker section and notes name this manager's lockfile, install and pin", () => {
+    const readme = read("README.md");
+    const docker = readme.slice(readme.indexOf("## Docker"), readme.indexOf("## Compose"));
+    expect(docker).toContain(`\`${packageManagerFacts(pm).lockfile}\``);
+    expect(docker).toContain(`\`${expected.install}\``);
+    if (expected.tool) expect(docker).toContain(`npm install -g ${expected.tool}`);
+    else expect(docker).not.toMatch(/npm install -g/);
+    expect(docker.includes("yarn 4"), "the yarn 4 note").toBe(pm === "yarn");
+    if (pm !== "npm") expect(docker).not.toMatch(/npm ci|package-lock/);
+    const notes = readme.slice(readme.indexOf("## Notes"));
+    expect(notes).toContain(packageManagerFacts(pm).pinnedIn);
+    expect(readme).not.toMatch(/&#x60;|&amp;|&#x3D;/);
+  });
+});
+
 describe("a local runtime (--runtime <tarball or directory>)", () => {
   let dir: string;
   beforeAll(() => {
@@ -206,7 +285,7 @@ describe("a local runtime (--runtime <tarball or directory>)", () => {
     expect(readFileSync(join(project, "vendor", "telestion-runtime-9.8.7.tgz"), "utf8")).toBe("not really a tarball");
     expect(dependency(project)).toBe("file:vendor/telestion-runtime-9.8.7.tgz");
     const text = readFileSync(join(project, "Dockerfile"), "utf8");
-    expect(text).toMatch(/^COPY package\.json package-lock\.json \.\/\n(?:#.*\n)*COPY vendor\/ \.\/vendor\/\nRUN npm ci /m);
+    expect(text).toMatch(/^COPY package\.json package-lock\.json \.\/\n(?:#.*\n)*COPY vendor\/ \.\/vendor\/\n(?:#.*\n)*RUN npm ci /m);
     expect(dockerfileProblems(text)).toEqual([]);
     // Neither ignored by git (it must survive a clone) nor kept out of the build context.
     for (const ignore of [".gitignore", ".dockerignore"]) expect(readFileSync(join(project, ignore), "utf8")).not.toMatch(/^\/?vendor/m);
@@ -247,7 +326,7 @@ describe("the rule checker finds what the linter misses", () => {
   const good = [
     "ARG NODE_IMAGE=node:24.22-bookworm-slim",
     "FROM ${NODE_IMAGE} AS build",
-    "RUN npm ci",
+    "RUN npm ci --no-audit --no-fund",
     "FROM ${NODE_IMAGE} AS runtime",
     "ENV DATA_DIR=/data",
     "COPY --from=build /app/dist/ ./dist/",
@@ -276,9 +355,10 @@ describe("the rule checker finds what the linter misses", () => {
     ["a base image without ARG", "FROM ${NODE_IMAGE} AS runtime", "FROM node:24.22-bookworm-slim AS runtime", /build argument/],
     ["DATA_DIR not on a volume", "VOLUME /data", "VOLUME /srv", /not a VOLUME/],
     ["a baked-in password", "ENV DATA_DIR=/data", "ENV DATA_DIR=/data NATS_PASSWORD=hunter2", /NATS_PASSWORD/],
-    ["a password build argument", "RUN npm ci", "ARG NATS_PASSWORD\nRUN npm ci", /NATS_PASSWORD/],
-    ["npm install instead of npm ci", "RUN npm ci", "RUN npm install", /npm ci/],
-    ["an unknown instruction (the linter's part)", "RUN npm ci", "RUN npm ci\nRUNN true", /Unknown instruction/],
+    ["a password build argument", "RUN npm ci --no-audit --no-fund", "ARG NATS_PASSWORD\nRUN npm ci --no-audit --no-fund", /NATS_PASSWORD/],
+    ["npm install instead of npm ci", "RUN npm ci --no-audit --no-fund", "RUN npm install", /not installed from the lockfile/],
+    ["pnpm install without --frozen-lockfile", "RUN npm ci --no-audit --no-fund", "RUN pnpm install", /not installed from the lockfile/],
+    ["an unknown instruction (the linter's part)", "RUN npm ci --no-audit --no-fund", "RUN npm ci --no-audit --no-fund\nRUNN true", /Unknown instruction/],
   ])("rejects %s", (_case, from, to, problem) => {
     expect(dockerfileProblems(replace(from, to))).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
   });

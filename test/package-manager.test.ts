@@ -85,6 +85,52 @@ describe("what each manager needs in the generated project", () => {
     expect(PACKAGE_MANAGERS.map((pm) => packageManagerFacts(pm).exec.join(" "))).toEqual(["npx", "pnpm exec", "yarn", "bunx"]);
   });
 
+  it("says where the vite pin is, and that is where it is", () => {
+    for (const pm of PACKAGE_MANAGERS) {
+      const facts = packageManagerFacts(pm);
+      const [, field, file] = /^`(\w+)` in `([^`]+)`$/.exec(facts.pinnedIn) ?? [];
+      const settings = file === "package.json" ? facts.packageJson : (parse(facts.files[file!] ?? "") as Record<string, unknown>);
+      expect(settings[field!], `${pm}: ${facts.pinnedIn}`).toEqual({ vite: "~8.3.8" });
+    }
+  });
+
+  it("installs the manager in the image from the npm registry, with a major version, and installs frozen", () => {
+    expect(PACKAGE_MANAGERS.map((pm) => packageManagerFacts(pm).image.tool)).toEqual([undefined, "pnpm@12", "yarn@1", "bun@1"]);
+    expect(PACKAGE_MANAGERS.map((pm) => packageManagerFacts(pm).image.frozenInstall.join(" "))).toEqual([
+      "npm ci --no-audit --no-fund",
+      "pnpm install --frozen-lockfile",
+      "yarn install --frozen-lockfile",
+      "bun install --frozen-lockfile",
+    ]);
+    // Only yarn's README needs a word of its own: yarn 4 (what corepack gives) cannot use the yarn 1 the image has.
+    expect(PACKAGE_MANAGERS.filter((pm) => packageManagerFacts(pm).image.note)).toEqual(["yarn"]);
+    expect(packageManagerFacts("yarn").image.note).toMatch(/@yarnpkg\/cli-dist@4.*\n.*--immutable/s);
+  });
+
+  it("gives the templates what the image, the ignore files and the README need", () => {
+    expect(packageManagerTemplateData("npm")).toMatchObject({
+      packageManager: "npm",
+      lockfile: "package-lock.json",
+      settingsFiles: "",
+      imageManifests: "package.json package-lock.json",
+      imageTool: "",
+      imageInstallCommand: "npm ci --no-audit --no-fund",
+      imageNote: "",
+      ignoredFiles: [],
+      pinnedIn: "`overrides` in `package.json`",
+    });
+    expect(packageManagerTemplateData("pnpm")).toMatchObject({
+      settingsFiles: "`pnpm-workspace.yaml`",
+      imageManifests: "package.json pnpm-lock.yaml pnpm-workspace.yaml",
+      imageTool: "pnpm@12",
+    });
+    expect(packageManagerTemplateData("yarn")).toMatchObject({
+      imageManifests: "package.json yarn.lock .yarnrc.yml",
+      ignoredFiles: [".yarn/install-state.gz", ".yarn/cache/"],
+    });
+    expect(packageManagerTemplateData("bun").imageManifests).toBe("package.json bun.lock");
+  });
+
   it("gives the templates commands and package.json fields that render to valid JSON", () => {
     const data = packageManagerTemplateData("npm");
     expect(data).toMatchObject({ runCommand: "npm run", installCommand: "npm install", generateCommand: "npm run generate --" });
