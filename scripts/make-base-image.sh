@@ -8,7 +8,8 @@
 # The base: Debian bookworm (debootstrap --variant=minbase from Debian's mirror, the one apt uses), Node.js
 # from the npm registry's node-linux-<arch> package of the tag's version (the machine's own node when
 # that cannot be had), the machine's npm, and a `node` user with uid 1000, as in the official image.
-# npm in the base trusts the machine's CA bundle, for registries reached through an inspecting proxy.
+# npm in the base trusts the machine's CA bundle, for registries reached through an inspecting proxy,
+# and so do pnpm, yarn and bun (NODE_EXTRA_CA_CERTS, which node and bun read).
 # With --nats, also an image with Debian's nats-server (and wget, for compose's health check) on it.
 # Images podman already has are kept: a second run on the same machine takes a second.
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian), CONTAINERS_CONF as podman reads it.
@@ -68,6 +69,7 @@ make_base() {
   tar -C "$root" -c . | podman import --quiet \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change "ENV NODE_VERSION=${actual#v}" \
+    --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
     --change "LABEL org.telestion.stand-in=debootstrap-bookworm-minbase+node-${actual}" \
     --change 'CMD ["node"]' \
     - "$tag" >/dev/null || fail "podman import failed"
@@ -89,7 +91,21 @@ EOF
   say "$nats_tag: Debian's nats-server on $tag, $((SECONDS - started)) s"
 }
 
+# A base made before bun was installed in image builds lacks NODE_EXTRA_CA_CERTS (bun does not read
+# npm's cafile): add it as a layer of its own rather than making the whole base anew.
+trust_ca_for_all() {
+  if podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$tag" | grep -q '^NODE_EXTRA_CA_CERTS='; then return; fi
+  local dir
+  dir=$(mktemp -d "${TMPDIR:-/var/tmp}/telestion-ca.XXXXXX")
+  printf 'FROM %s\nENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt\n' "$tag" >"$dir/Containerfile"
+  podman build --format docker -q -t "$tag" "$dir" >"$dir/build.log" 2>&1 ||
+    { local last; last=$(tail -n 1 "$dir/build.log"); rm -rf "$dir"; fail "adding NODE_EXTRA_CA_CERTS to $tag failed: $last"; }
+  rm -rf "$dir"
+  say "$tag: NODE_EXTRA_CA_CERTS added"
+}
+
 if podman image exists "$tag"; then say "$tag: kept from an earlier run"; else make_base; fi
+trust_ca_for_all
 if [[ -n $nats_tag ]]; then
   if podman image exists "$nats_tag"; then say "$nats_tag: kept from an earlier run"; else make_nats; fi
 fi
