@@ -431,11 +431,19 @@ describe("the CLI bundle", () => {
       writeFileSync(join(dir, "package.json"), '{ "name": "consumer", "private": true }\n');
       await run("npm", ["install", "--no-audit", "--no-fund", `./${tarball}`]);
       expect(readdirSync(join(dir, "node_modules")).filter((name) => !name.startsWith("."))).toEqual(["create-telestion-service"]);
-      await run(join(dir, "node_modules", ".bin", "create-telestion-service"), ["svc", "--yes", "--no-install", "--no-git", "--reply", "c.d"]);
+      await run(join(dir, "node_modules", ".bin", "create-telestion-service"), ["svc", "--yes", "--no-install", "--no-git", "--reply", "c.d", "--package-manager", "npm"]);
       expect(readFileSync(join(dir, "svc", "src", "main.ts"), "utf8")).toContain('service.reply("c.d"');
       expect(existsSync(join(dir, "svc", ".gitignore"))).toBe(true);
-      // The naming rules the bundle carries are generators/handlers.ts, compiled as from the source.
-      expect(readFileSync(join(dir, "svc", "plop-templates", "handlers.js"), "utf8")).toBe(handlersModule());
+      // The bundle's prebuilt templates and handlers.js give exactly what the source renders and compiles.
+      const { version } = JSON.parse(read(REPO, "package.json")) as { version: string };
+      const fromSource = freshTarget();
+      await generate(
+        answers({ description: "A Telestion service that communicates over NATS.", subscribe: ["sensors.>"], reply: ["c.d"], runtime: `^${version}` }),
+        fromSource,
+      );
+      expect(filesOnDisk(join(dir, "svc"))).toEqual(filesOnDisk(fromSource));
+      for (const file of filesOnDisk(fromSource)) expect(read(join(dir, "svc"), file), file).toBe(read(fromSource, file));
+      expect(read(fromSource, "plop-templates/handlers.js")).toBe(handlersModule());
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
