@@ -94,8 +94,10 @@ EOF
 # A base made before bun was installed in image builds lacks NODE_EXTRA_CA_CERTS (bun does not read
 # npm's cafile): add it as a layer of its own rather than making the whole base anew.
 trust_ca_for_all() {
-  if podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$tag" | grep -q '^NODE_EXTRA_CA_CERTS='; then return; fi
-  local dir
+  local env dir
+  # Read whole, then searched: `podman … | grep -q` fails under pipefail whenever grep exits first.
+  env=$(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$tag")
+  if grep -q '^NODE_EXTRA_CA_CERTS=' <<<"$env"; then return; fi
   dir=$(mktemp -d "${TMPDIR:-/var/tmp}/telestion-ca.XXXXXX")
   printf 'FROM %s\nENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt\n' "$tag" >"$dir/Containerfile"
   podman build --format docker -q -t "$tag" "$dir" >"$dir/build.log" 2>&1 ||
