@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { handlerSpecs, registerHandler, type HandlerSpec } from "./handlers.js";
 import { handlersModule } from "./handlers-module.js";
 import { packageManagerFacts, packageManagerTemplateData, type PackageManager } from "./package-manager.js";
+import { tryItCommands, type TryIt } from "./try-it.js";
 import { TEMPLATES_ROOT, templateSource, templatesIn, type Template } from "./templates.js";
 import type { ProjectFile } from "./write-files.js";
 
@@ -45,6 +46,8 @@ export interface ProjectData {
   generateCommand: string;
   /** The package manager's own package.json fields (pins, allowed install scripts), values as JSON text. */
   packageJsonFields: Array<{ key: string; value: string }>;
+  /** The README's first commands against the running service (generators/try-it.ts). */
+  tryIt: TryIt[];
 }
 
 export function projectData(input: ServiceInput): ProjectData {
@@ -55,6 +58,7 @@ export function projectData(input: ServiceInput): ProjectData {
     vendoredRuntime: input.runtime.startsWith("file:vendor/"),
     serviceName: input.name.replace(/^@[^/]+\//, ""),
     ...packageManagerTemplateData(input.packageManager),
+    tryIt: tryItCommands(input.subscribe, input.reply, input.packageManager),
   };
 }
 

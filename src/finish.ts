@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { isAbsolute, relative } from "node:path";
 import type { Answers } from "./answers.js";
 import { installCommand, runCommand } from "../generators/package-manager.js";
+import { tryItCommands } from "../generators/try-it.js";
 
 export interface FinishIo {
   /** Where the user ran the command; the "cd" in the next steps is relative to it. */
@@ -125,17 +126,22 @@ export async function initGit(targetDir: string, io: FinishIo): Promise<GitOutco
   return "committed";
 }
 
-/** The closing message: exactly the commands to type next. */
+/** The closing message: exactly the commands to type next, then how to talk to the running service. */
 export function nextSteps(answers: Answers, cd: string | undefined, installed: boolean): string {
   const commands = [
     cd,
     installed ? undefined : installCommand(answers.packageManager).join(" "),
     runCommand(answers.packageManager, "dev").join(" "),
   ].filter((command): command is string => command !== undefined);
+  const tryIt = tryItCommands(answers.subscribe, answers.reply, answers.packageManager).map(({ command }) => `  ${command}`);
   return [
     `\nDone: ${answers.name} is ready. Next steps:\n`,
     ...commands.map((command) => `  ${command}`),
-    `\n${runCommand(answers.packageManager, "test").join(" ")} runs its tests; its README.md explains configuration, builds, Docker and adding handlers.`,
+    "\nThe service needs NATS on localhost:4222: start nats-server first",
+    "(or docker run -p 4222:4222 nats). Then, from another terminal:\n",
+    ...tryIt,
+    `\n${runCommand(answers.packageManager, "test").join(" ")} runs its tests, ${runCommand(answers.packageManager, "check").join(" ")} checks it against the`,
+    "Telestion standard; README.md covers configuration, builds, Docker, handlers.",
   ].join("\n");
 }
 

@@ -299,6 +299,75 @@ describe("the bundled health probe and log sink", () => {
   }, 2 * MINUTE);
 });
 
+describe("first minutes, as the README says", () => {
+  it("npm run check: telestion check passes the built service against the standard", async () => {
+    const check = await npm("run", "check");
+    expectSuccess(check, "npm run check");
+    expect(check.output).toMatch(/PASS health /);
+    expect(check.output).toMatch(/PASS queue-groups /);
+    expect(check.output).not.toMatch(/^FAIL /m);
+  }, 3 * MINUTE);
+
+  it("the README's telestion commands work against the service run with --dev", async () => {
+    // --dev means NATS on localhost:4222 without credentials; a test cannot take that port, so NATS_URL
+    // (which ranks above --dev's defaults) points the service and the commands at a server of the test's.
+    const open = await startNatsServer();
+    const env = { ...baseEnv(), NATS_URL: open.url };
+    const service = spawn(process.execPath, ["dist/main.mjs", "--dev"], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
+    children.add(service);
+    let sink: ChildProcess | undefined;
+    try {
+      const readme = readFileSync(join(project, "README.md"), "utf8");
+      const block = /talk to it[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+      const commands = block.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+      expect(commands.map((command) => command.split(" ").slice(0, 3).join(" "))).toEqual([
+        "npx telestion ls",
+        "npx telestion req",
+        "npx telestion pub",
+        "npx telestion-log-sink --dev",
+        "npx telestion logs",
+      ]);
+      const sh = (command: string) => run("sh", ["-c", command], { env });
+      // The service has started once ls lists it.
+      let ls: Result = { code: 1, output: "" };
+      for (let attempt = 0; attempt < 50 && !/dev-e2e-thermal/.test(ls.output); attempt++) ls = await sh(commands[0]!);
+      expectSuccess(ls, commands[0]!);
+      expect(ls.output).toContain("dev-e2e-thermal");
+
+      sink = spawn("sh", ["-c", `exec ${commands[3]!}`], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
+      children.add(sink);
+      await new Promise<void>((resolve, reject) => {
+        let output = "";
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString();
+          if (/writing to/.test(output)) resolve();
+        };
+        sink!.stdout!.on("data", onData);
+        sink!.stderr!.on("data", onData);
+        sink!.once("exit", (code) => reject(new Error(`the log sink exited (${code}): ${output}`)));
+      });
+
+      const req = await sh(commands[1]!);
+      expectSuccess(req, commands[1]!);
+      expect(req.output).toContain('"accepted":true');
+      expectSuccess(await sh(commands[2]!), commands[2]!);
+      let logs: Result = { code: 1, output: "" };
+      for (let attempt = 0; attempt < 50 && !/sensors-temperature/.test(logs.output); attempt++) {
+        logs = await sh(commands[4]!);
+        if (!/sensors-temperature/.test(logs.output)) await sleep(100);
+      }
+      expectSuccess(logs, commands[4]!);
+      expect(logs.output).toMatch(/heater-set.*"command":"ping"/);
+      expect(logs.output).toMatch(/sensors-temperature.*"value":21\.5/);
+    } finally {
+      sink?.kill("SIGTERM");
+      service.kill("SIGTERM");
+      await open.stop();
+      rmSync(join(project, "data"), { recursive: true, force: true });
+    }
+  }, 3 * MINUTE);
+});
+
 describe("npm run generate", () => {
   it("adds handlers non-interactively; the project still typechecks, lints, passes its tests and answers on the new subject", async () => {
     expectSuccess(await npm("run", "generate", "--", "reply", "time.now"), "npm run generate -- reply time.now");

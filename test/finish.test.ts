@@ -179,6 +179,22 @@ describe("next steps", () => {
     expect(text).toContain(`${test} runs its tests`);
   });
 
+  it.each([
+    ["npm", "npx telestion"],
+    ["pnpm", "pnpm exec telestion"],
+    ["yarn", "yarn telestion"],
+    ["bun", "bunx telestion"],
+  ] as const)("%s: then how to talk to it: ls, a request to the first reply subject, a message for the first subscription, the log sink", (packageManager, telestion) => {
+    const text = nextSteps(answers({ name: "svc", packageManager, subscribe: ["sensors.>"], reply: ["commands.run"] }), "cd svc", true);
+    expect(text).toContain("needs NATS on localhost:4222");
+    expect(text).toContain(`  ${telestion} ls --dev\n`);
+    expect(text).toContain(`  ${telestion} req commands.run '{"command": "ping"}' --dev\n`);
+    expect(text).toContain(`  ${telestion} pub sensors.example '{"value": 21.5}' --dev\n`);
+    expect(text).toContain(`  ${telestion} logs --dev\n`);
+    // A terminal of 80 columns shows every line whole.
+    for (const line of text.split("\n")) expect(line.length, line).toBeLessThanOrEqual(80);
+  });
+
   it("leaves out cd in the current directory, and the install once installed", () => {
     const text = nextSteps(answers({ packageManager: "npm" }), undefined, true);
     expect(text).toMatch(/Next steps:\n\n {2}npm run dev\n/);
