@@ -133,7 +133,7 @@ export const QUESTIONS: { [K in keyof Answers]: Question<Answers[K]> } = {
     help: ({ version }) => [
       "--runtime <spec>",
       "the telestion-runtime dependency: a version range, or a local",
-      "directory or tarball (written as file:<absolute path>)",
+      "directory or tarball, copied into the project's vendor/ folder",
       `default: ^${version}`,
     ],
   },
