@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packageManagerFacts, runCommand, type PackageManager } from "../generators/package-manager.js";
 import { REPO, builtCli } from "../test-support/built-cli.js";
 import { startNatsServer, type NatsServer } from "../test-support/nats-server.js";
 import { installed, lastLine, podman, podmanSetup, run, type Result } from "../test-support/podman.js";
@@ -15,6 +16,7 @@ import { installed, lastLine, podman, podmanSetup, run, type Result } from "../t
  * no daemon). There is no Docker Hub here: scripts/make-base-image.sh makes the image the Dockerfile's
  * NODE_IMAGE default names (Debian bookworm by debootstrap + Node.js from the npm registry) and a NATS
  * image from Debian's nats-server, and podman keeps both for later runs on the same machine.
+ * An npm project's image is tested in full; a pnpm, a bun and a yarn project's are built and answer health.
  * When the machine cannot run containers the tests are skipped, the reason in their name.
  */
 
@@ -34,7 +36,26 @@ const skipReason = BASE_IMAGE === "" ? "the Dockerfile template has no ARG NODE_
 if (skipReason) process.stderr.write(`image test skipped: ${skipReason}\n`);
 const composeMissing = skipReason ?? ((await installed("podman-compose")) ? undefined : "podman-compose is not installed (apt-get install podman-compose)");
 
+/*
+ * The other managers' projects: their lockfile made as fast as the manager can (the project's own
+ * install is the package-manager e2e test's business), then the image built unmodified. yarn 1 has no
+ * lockfile-only install; and from its global cache it may take an older telestion-runtime-0.1.0.tgz
+ * packed earlier on this machine and write that one's hash into yarn.lock, which the image's install,
+ * with no cache, then rejects: so it gets a cache of its own.
+ */
+const LOCKFILE_ONLY: Record<Exclude<PackageManager, "npm">, string[]> = {
+  pnpm: ["pnpm", "install", "--lockfile-only"],
+  bun: ["bun", "install", "--lockfile-only"],
+  yarn: ["yarn", "install", "--ignore-scripts", "--non-interactive", "--no-progress"],
+};
+const OTHER_MANAGERS = Object.keys(LOCKFILE_ONLY) as Array<keyof typeof LOCKFILE_ONLY>;
+const image = (pm: PackageManager) => `${IMAGE}-${pm}`;
+const managerMissing = new Map(
+  await Promise.all(OTHER_MANAGERS.map(async (pm) => [pm, (await installed(pm)) ? undefined : `${pm} is not installed (npm install -g ${pm})`] as const)),
+);
+
 let work: string;
+let tarball: string;
 let project: string;
 let nats: NatsServer;
 let nc: NatsConnection;
@@ -141,10 +162,10 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
     // pack it too.
     const pack = await run("npm", ["pack", "--ignore-scripts", "--workspace", "runtime", "--pack-destination", work], { cwd: REPO, env: cleanEnv() });
     expectSuccess(pack, "npm pack --workspace runtime");
-    const tarball = readdirSync(work).find((file) => file.endsWith(".tgz"))!;
+    tarball = join(work, readdirSync(work).find((file) => file.endsWith(".tgz"))!);
     const cli = await run(
       process.execPath,
-      [builtCli(), NAME, "--yes", "--no-install", "--no-git", "--runtime", join(work, tarball), "--subscribe", "sensors.temperature", "--reply", "heater.set"],
+      [builtCli(), NAME, "--yes", "--no-install", "--no-git", "--runtime", tarball, "--subscribe", "sensors.temperature", "--reply", "heater.set"],
       { cwd: work, env: cleanEnv() },
     );
     expectSuccess(cli, "create-telestion-service");
@@ -164,7 +185,8 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
   afterAll(async () => {
     if (containers.length > 0) await podman(["rm", "-f", "-v", "-t", "0", ...containers]);
     if (volumes.length > 0) await podman(["volume", "rm", "-f", ...volumes]);
-    await podman(["rmi", "-f", IMAGE]);
+    // After the containers: `rmi -f` would remove them itself, but leave their anonymous volumes behind.
+    await podman(["rmi", "-f", IMAGE, ...OTHER_MANAGERS.map(image)]);
     // The build stages' images: ~0.5 GB a run on a machine that keeps its images for the next.
     const mine = [...(await danglingImages())].filter((id) => !danglingBefore.has(id));
     if (mine.length > 0) await podman(["rmi", "-f", ...mine]);
@@ -232,6 +254,46 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/\/data/);
   }, 2 * MINUTE);
+
+  describe("of a pnpm, bun or yarn project", () => {
+    /** Generates a project with `pm`, makes its lockfile with `pm`, and builds its Dockerfile unmodified. */
+    async function generateAndBuild(pm: keyof typeof LOCKFILE_ONLY): Promise<Result> {
+      const name = `image-${pm}`;
+      const dir = join(work, name);
+      const cli = await run(process.execPath, [builtCli(), name, "--yes", "--no-install", "--no-git", "--package-manager", pm, "--runtime", tarball, "--reply", "heater.set"], {
+        cwd: work,
+        env: cleanEnv(),
+      });
+      if (cli.code !== 0) return { ...cli, stderr: `create-telestion-service failed: ${cli.stderr}` };
+      const started = Date.now();
+      const lock = await run(LOCKFILE_ONLY[pm][0]!, LOCKFILE_ONLY[pm].slice(1), { cwd: dir, env: { ...cleanEnv(), YARN_CACHE_FOLDER: join(work, "yarn-cache") }, timeoutMs: 5 * MINUTE });
+      if (lock.code !== 0) return { ...lock, stderr: `${LOCKFILE_ONLY[pm].join(" ")} failed: ${lock.stderr}` };
+      const locked = Date.now();
+      const build = await podman(["build", "--format", "docker", "-t", image(pm), dir], { timeoutMs: 15 * MINUTE });
+      process.stderr.write(`image test: ${pm}: lockfile in ${Math.round((locked - started) / 1000)} s, ${image(pm)} built in ${Math.round((Date.now() - locked) / 1000)} s\n`);
+      return build;
+    }
+
+    for (const pm of OTHER_MANAGERS) {
+      const missing = managerMissing.get(pm);
+      const facts = packageManagerFacts(pm);
+      it.skipIf(missing)(`${pm}: builds unmodified with ${facts.image.frozenInstall.join(" ")}, starts, answers health, is healthy${missing ? ` (skipped: ${missing})` : ""}`, async () => {
+        // One after the other: on two cores, builds side by side took longer in all than in turn.
+        const build = await generateAndBuild(pm);
+        expectSuccess(build, `podman build of the ${pm} project`);
+        // podman prints each step as it runs it: the manager's own install and build ran, not npm's.
+        expect(build.stdout).toContain(`RUN ${facts.image.frozenInstall.join(" ")}`);
+        expect(build.stdout).toContain(`RUN ${runCommand(pm, "build").join(" ")}`);
+
+        const name = `image-${pm}`;
+        const id = await start([image(pm)], name);
+        await waitForOutput(id, /is running/);
+        expect(await askHealth(name)).toMatchObject({ errors: 0, name });
+        const probe = await podman(["healthcheck", "run", id]);
+        expect(probe.code, lastLine(probe)).toBe(0);
+      }, 20 * MINUTE);
+    }
+  });
 
   it.skipIf(composeMissing)(`comes up with compose: NATS, the service and the log sink${composeMissing ? ` (skipped: ${composeMissing})` : ""}`, async () => {
     const composeProject = `telestion-image-test-${TAG}`;
