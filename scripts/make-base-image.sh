@@ -9,7 +9,8 @@
 # from the npm registry's node-linux-<arch> package of the tag's version (the machine's own node when
 # that cannot be had), the machine's npm, and a `node` user with uid 1000, as in the official image.
 # npm in the base trusts the machine's CA bundle, for registries reached through an inspecting proxy,
-# and so do pnpm, yarn and bun (NODE_EXTRA_CA_CERTS, which node and bun read).
+# and so do pnpm, yarn and bun (NODE_EXTRA_CA_CERTS, which node and bun read). Like the official image
+# it has yarn 1 in /usr/local/bin, not installed by npm (see complete_base).
 # With --nats, also an image with Debian's nats-server (and wget, for compose's health check) on it.
 # Images podman already has are kept: a second run on the same machine takes a second.
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian), CONTAINERS_CONF as podman reads it.
@@ -91,23 +92,35 @@ EOF
   say "$nats_tag: Debian's nats-server on $tag, $((SECONDS - started)) s"
 }
 
-# A base made before bun was installed in image builds lacks NODE_EXTRA_CA_CERTS (bun does not read
-# npm's cafile): add it as a layer of its own rather than making the whole base anew.
-trust_ca_for_all() {
-  local env dir
+# What the official node images have beyond node, npm and the node user, and what the tests need,
+# added to the base as a layer of its own, so also to a base kept from before this was here:
+# - yarn 1 at /usr/local/bin/yarn, linked from /opt/yarn-v<version> and not installed by npm, as in the
+#   official images: there `npm install -g yarn` fails (EEXIST) unless forced, and so it does here.
+# - NODE_EXTRA_CA_CERTS (not in the official images): bun reads no npm cafile; node and bun read this.
+complete_base() {
+  local env dir yarn_version=1.22.22
   # Read whole, then searched: `podman … | grep -q` fails under pipefail whenever grep exits first.
   env=$(podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$tag")
-  if grep -q '^NODE_EXTRA_CA_CERTS=' <<<"$env"; then return; fi
-  dir=$(mktemp -d "${TMPDIR:-/var/tmp}/telestion-ca.XXXXXX")
-  printf 'FROM %s\nENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt\n' "$tag" >"$dir/Containerfile"
-  podman build --format docker -q -t "$tag" "$dir" >"$dir/build.log" 2>&1 ||
-    { local last; last=$(tail -n 1 "$dir/build.log"); rm -rf "$dir"; fail "adding NODE_EXTRA_CA_CERTS to $tag failed: $last"; }
+  if grep -q '^NODE_EXTRA_CA_CERTS=' <<<"$env" && grep -qx "YARN_VERSION=$yarn_version" <<<"$env"; then return; fi
+  dir=$(mktemp -d "${TMPDIR:-/var/tmp}/telestion-base-layer.XXXXXX")
+  (cd "$dir" && npm pack --silent "yarn@$yarn_version" >pack.out 2>pack.err) ||
+    { local last; last=$(tail -n 1 "$dir/pack.err"); rm -rf "$dir"; fail "npm pack yarn@$yarn_version failed: $last"; }
+  mkdir -p "$dir/context/opt" "$dir/context/bin"
+  tar -xzf "$dir/$(tail -n 1 "$dir/pack.out")" -C "$dir/context/opt"
+  mv "$dir/context/opt/package" "$dir/context/opt/yarn-v$yarn_version"
+  ln -s "/opt/yarn-v$yarn_version/bin/yarn" "$dir/context/bin/yarn"
+  ln -s "/opt/yarn-v$yarn_version/bin/yarnpkg" "$dir/context/bin/yarnpkg"
+  printf '%s\n' "FROM $tag" \
+    "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt YARN_VERSION=$yarn_version" \
+    'COPY opt/ /opt/' 'COPY bin/ /usr/local/bin/' >"$dir/context/Containerfile"
+  podman build --format docker -q -t "$tag" "$dir/context" >"$dir/build.log" 2>&1 ||
+    { local last; last=$(tail -n 1 "$dir/build.log"); rm -rf "$dir"; fail "completing $tag failed: $last"; }
   rm -rf "$dir"
-  say "$tag: NODE_EXTRA_CA_CERTS added"
+  say "$tag: yarn $yarn_version (as the official image has it) and NODE_EXTRA_CA_CERTS added"
 }
 
 if podman image exists "$tag"; then say "$tag: kept from an earlier run"; else make_base; fi
-trust_ca_for_all
+complete_base
 if [[ -n $nats_tag ]]; then
   if podman image exists "$nats_tag"; then say "$nats_tag: kept from an earlier run"; else make_nats; fi
 fi
