@@ -73,7 +73,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     files: { "pnpm-workspace.yaml": pnpmWorkspace() },
     pinnedIn: "`overrides` in `pnpm-workspace.yaml`",
     ignore: [],
-    // pnpm 9 to 12 write the same lockfile format (lockfileVersion 9.0).
+    // The major version this generator is tested with; pnpm 12 writes lockfileVersion 9.0, as pnpm 9 and 10 do.
     image: { tool: "pnpm@12", frozenInstall: ["pnpm", "install", "--frozen-lockfile"] },
   },
   yarn: {
