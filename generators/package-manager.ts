@@ -17,6 +17,8 @@ const BUILDS = ["esbuild"];
 export interface PackageManagerFacts {
   /** argv that installs the project's dependencies. */
   install: string[];
+  /** Environment for that first install, beside the user's. */
+  installEnv: Record<string, string>;
   /** argv before a script's name that runs a package.json script. */
   run: string[];
   /** What goes between a script's name and arguments for the script itself (npm needs `--`). */
@@ -51,6 +53,7 @@ export interface PackageManagerFacts {
 const FACTS: Record<PackageManager, PackageManagerFacts> = {
   npm: {
     install: ["npm", "install"],
+    installEnv: {},
     run: ["npm", "run"],
     scriptArgs: ["--"],
     exec: ["npx"],
@@ -64,6 +67,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
   },
   pnpm: {
     install: ["pnpm", "install"],
+    installEnv: {},
     run: ["pnpm"],
     scriptArgs: [],
     exec: ["pnpm", "exec"],
@@ -78,6 +82,9 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
   },
   yarn: {
     install: ["yarn", "install"],
+    // A new project has no yarn.lock yet, and yarn 4 under CI=true makes installs immutable: it would
+    // refuse to write one. Yarn 1 ignores the variable.
+    installEnv: { YARN_ENABLE_IMMUTABLE_INSTALLS: "false" },
     run: ["yarn"],
     scriptArgs: [],
     exec: ["yarn"],
@@ -111,6 +118,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
   },
   bun: {
     install: ["bun", "install"],
+    installEnv: {},
     // `bun <name>` prefers bun's own subcommands (`bun test`) over scripts of the same name, so say `run`.
     run: ["bun", "run"],
     scriptArgs: [],
@@ -167,6 +175,11 @@ export function detectPackageManager(userAgent: string | undefined): PackageMana
 /** argv of the install command, e.g. ["pnpm", "install"]. */
 export function installCommand(pm: PackageManager): string[] {
   return [...FACTS[pm].install];
+}
+
+/** The environment variables the first install needs beside the user's. */
+export function installEnv(pm: PackageManager): Record<string, string> {
+  return { ...FACTS[pm].installEnv };
 }
 
 /** argv that runs a package.json script with arguments, e.g. ["npm", "run", "generate", "--", "reply", "x"]. */

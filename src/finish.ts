@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { isAbsolute, relative } from "node:path";
 import type { Answers } from "./answers.js";
-import { installCommand, runCommand } from "../generators/package-manager.js";
+import { installCommand, installEnv, runCommand } from "../generators/package-manager.js";
 import { tryItCommands } from "../generators/try-it.js";
 
 export interface FinishIo {
@@ -55,7 +55,8 @@ export async function installDependencies(answers: Answers, targetDir: string, i
   const command = installCommand(answers.packageManager);
   io.log(`\nInstalling dependencies: ${command.join(" ")}\n`);
   // Package managers are .cmd scripts on Windows, which only a shell can start.
-  const result = await run(command, { cwd: targetDir, env: io.env, stdio: "tee", shell: process.platform === "win32" });
+  const env = { ...io.env, ...installEnv(answers.packageManager) };
+  const result = await run(command, { cwd: targetDir, env, stdio: "tee", shell: process.platform === "win32" });
   if (result.code === 0) return undefined;
   if (result.error) return { kind: "not-started", message: result.error.message };
   if (runtimeNotFound(result.output)) return { kind: "runtime-not-found" };
