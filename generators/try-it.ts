@@ -1,5 +1,6 @@
 import { exampleSubjectOf } from "./handlers.js";
 import { packageManagerFacts, type PackageManager } from "./package-manager.js";
+import { shellQuote } from "./shell-quote.js";
 
 /**
  * The first commands a new user runs against the service in development (`dev`: a local NATS without
@@ -19,20 +20,15 @@ export function tryItCommands(subscribe: readonly string[], reply: readonly stri
   const telestion = [...packageManagerFacts(pm).exec, "telestion"].join(" ");
   const commands: TryIt[] = [{ command: `${telestion} ls --dev`, why: "running services, from their health replies" }];
   if (reply[0] !== undefined) {
-    commands.push({ command: `${telestion} req ${quoted(reply[0])} '${EXAMPLE_BODY.reply}' --dev`, why: "a request: prints the reply" });
+    commands.push({ command: `${telestion} req ${shellQuote(reply[0])} '${EXAMPLE_BODY.reply}' --dev`, why: "a request: prints the reply" });
   }
   if (subscribe[0] !== undefined) {
     const subject = exampleSubjectOf(subscribe[0]);
-    commands.push({ command: `${telestion} pub ${quoted(subject)} '${EXAMPLE_BODY.subscribe}' --dev`, why: "a message for the subscription" });
+    commands.push({ command: `${telestion} pub ${shellQuote(subject)} '${EXAMPLE_BODY.subscribe}' --dev`, why: "a message for the subscription" });
   }
   commands.push(
     { command: `${[...packageManagerFacts(pm).exec, "telestion-log-sink"].join(" ")} --dev`, why: "the log sink: what handlers log goes to data/logs/" },
     { command: `${telestion} logs --dev`, why: "what the log sink wrote" },
   );
   return commands;
-}
-
-/** A subject as one shell word: most need no quotes, but `$` or `*` would be read by the shell. */
-function quoted(subject: string): string {
-  return /^[\w.-]+$/.test(subject) ? subject : `'${subject.replaceAll("'", `'\\''`)}'`;
 }

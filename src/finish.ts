@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { isAbsolute, relative } from "node:path";
 import type { Answers } from "./answers.js";
 import { installCommand, installEnv, runCommand } from "../generators/package-manager.js";
+import { shellQuote } from "../generators/shell-quote.js";
 import { tryItCommands } from "../generators/try-it.js";
 
 export interface FinishIo {
@@ -153,11 +154,6 @@ export function nextSteps(answers: Answers, cd: string | undefined, installed: b
 export function cdCommand(directory: string, targetDir: string, cwd: string): string | undefined {
   const shown = isAbsolute(directory) ? targetDir : relative(cwd, targetDir);
   return shown === "" ? undefined : `cd ${shellQuote(shown)}`;
-}
-
-/** Quotes a path for POSIX shells when it holds anything beyond plain path characters. */
-export function shellQuote(text: string): string {
-  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 interface RunResult {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { shellQuote } from "../generators/shell-quote.js";
 import type { Answers } from "../src/answers.js";
 import {
   COMMIT_MESSAGE,
@@ -13,7 +14,6 @@ import {
   installFailure,
   nextSteps,
   runtimeNotFound,
-  shellQuote,
 } from "../src/finish.js";
 
 /*
