@@ -7,7 +7,7 @@
 // publishers at PACED_RATE msg/s in total, heavy but sustainable). The runtime answers health from a thread
 // with its own connection (runtime/src/health.ts), so the target is the seed's bound for a health reply.
 import { repsFor } from "./ab.js";
-import { HEALTH_REPLY_BOUND_MS } from "../runtime/src/health-probe.js";
+import { HEALTH_REPLY_BOUND_MS } from "../runtime/src/health.js";
 import { serviceEnv, startServer } from "./nats.js";
 import { tempDir } from "./proc.js";
 import { median, quantile } from "./stats.js";

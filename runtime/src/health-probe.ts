@@ -1,11 +1,8 @@
 import { createInbox } from "@nats-io/transport-node";
 import type { ConfigSources } from "./config.js";
 import { resolveConfig } from "./config.js";
-import { HEALTH_SUBJECT, type HealthReport } from "./health.js";
+import { HEALTH_REPLY_BOUND_MS, HEALTH_SUBJECT, type HealthReport } from "./health.js";
 import { connectNats } from "./nats.js";
-
-/** The seed's bound for a health reply. */
-export const HEALTH_REPLY_BOUND_MS = 500;
 
 /**
  * Asks `__telestion__/health` with the service's own configuration and resolves to the reply of an

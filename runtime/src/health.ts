@@ -9,6 +9,8 @@ import { oneLine } from "./one-line.js";
 /** The seed's subject, and the alias Telestion's reference library answers on. */
 export const HEALTH_SUBJECT = "__telestion__/health";
 export const HEALTH_SUBJECTS = [HEALTH_SUBJECT, "__telestion__.health"] as const;
+/** The seed's bound for a health reply. */
+export const HEALTH_REPLY_BOUND_MS = 500;
 
 export interface HealthReport {
   /** Errors within the last minute (see errors.ts). */

@@ -9,7 +9,7 @@ export { Message, MessageFormatError } from "./message.js";
 export { encodeBody } from "./encode.js";
 export type { Body } from "./encode.js";
 export { RecentErrors, RECENT_ERRORS_WINDOW_MS } from "./errors.js";
-export { HEALTH_SUBJECT, HEALTH_SUBJECTS } from "./health.js";
+export { HEALTH_SUBJECT, HEALTH_SUBJECTS, HEALTH_REPLY_BOUND_MS } from "./health.js";
 export type { HealthReport } from "./health.js";
 export { ERROR_HEADER, ERROR_CODE_HEADER, ServiceError, DEFAULT_HANDLER_LIMITS } from "./subscribe.js";
 export type { Handler, HandlerLimits, SubscribeOptions } from "./subscribe.js";

@@ -5,7 +5,7 @@
  */
 import { readdirSync } from "node:fs";
 import { createInbox } from "@nats-io/transport-node";
-import { HEALTH_SUBJECT, HEALTH_SUBJECTS } from "../../index.js";
+import { HEALTH_REPLY_BOUND_MS, HEALTH_SUBJECT, HEALTH_SUBJECTS } from "../../health.js";
 import { printable } from "../../one-line.js";
 import { BODY_CLASSES, concreteSubject } from "./bodies.js";
 import { STANDARD_KEYS, type CheckContext, type StandardKey } from "./context.js";
@@ -38,8 +38,6 @@ export interface Rule {
   run(ctx: CheckContext): Promise<Outcome | Outcome[]>;
 }
 
-/** The standard's bound for a health reply. */
-export const HEALTH_BOUND_MS = 500;
 // The other bounds are ctx.boundMs (`--timeout`, 10 s by default: Docker's grace period after SIGTERM):
 // for exiting without a variable, for connecting, and for ending after SIGTERM.
 /** The service is taken as started once its subscriptions did not change for this long. */
@@ -105,8 +103,8 @@ export const RULES: Rule[] = [
     async run(ctx) {
       const times: number[] = [];
       for (let i = 0; i < 5; i++) {
-        const answer = await askHealth(ctx.nc, HEALTH_SUBJECT, HEALTH_BOUND_MS);
-        if (answer.kind !== "reply") return fail(`request ${i + 1} of 5: ${describeNoAnswer(answer, HEALTH_SUBJECT, HEALTH_BOUND_MS)}`);
+        const answer = await askHealth(ctx.nc, HEALTH_SUBJECT, HEALTH_REPLY_BOUND_MS);
+        if (answer.kind !== "reply") return fail(`request ${i + 1} of 5: ${describeNoAnswer(answer, HEALTH_SUBJECT, HEALTH_REPLY_BOUND_MS)}`);
         ctx.healthAnswers = true;
         const problem = healthProblem(answer.data, ctx);
         if (problem) return fail(problem);
@@ -121,8 +119,8 @@ export const RULES: Rule[] = [
     needsMainRun: true,
     standard: `${HEALTH_SUBJECTS[1]} (the form Telestion's reference library answers too) is answered; the standard asks only for ${HEALTH_SUBJECT}`,
     async run(ctx) {
-      const answer = await askHealth(ctx.nc, HEALTH_SUBJECTS[1], HEALTH_BOUND_MS);
-      if (answer.kind !== "reply") return warn(`not answered: ${describeNoAnswer(answer, HEALTH_SUBJECTS[1], HEALTH_BOUND_MS)} (optional)`);
+      const answer = await askHealth(ctx.nc, HEALTH_SUBJECTS[1], HEALTH_REPLY_BOUND_MS);
+      if (answer.kind !== "reply") return warn(`not answered: ${describeNoAnswer(answer, HEALTH_SUBJECTS[1], HEALTH_REPLY_BOUND_MS)} (optional)`);
       return pass(`answered in ${answer.ms.toFixed(1)} ms`);
     },
   },
@@ -284,13 +282,13 @@ async function sendBodies(ctx: CheckContext): Promise<Outcome[]> {
       }
       await ctx.nc.flush();
       const sent = `${bodies.length * 2} bodies (${bodyClass.label}) to ${subjects.length} subject(s)`;
-      const answer = ctx.healthAnswers ? await askHealth(ctx.nc, HEALTH_SUBJECT, HEALTH_BOUND_MS) : undefined;
+      const answer = ctx.healthAnswers ? await askHealth(ctx.nc, HEALTH_SUBJECT, HEALTH_REPLY_BOUND_MS) : undefined;
       await sleep(Math.max(0, AFTER_BODIES_MS - (performance.now() - sentAt)));
       if (run.exit) {
         endedAfter = bodyClass.id;
         outcomes.push({ id, ...fail(`${sent}: the service ended (${exitStatus(run.exit)})${lastLine(run, ctx)}`) });
       } else if (answer && answer.kind !== "reply") {
-        outcomes.push({ id, ...fail(`${sent}: still running, but health: ${describeNoAnswer(answer, HEALTH_SUBJECT, HEALTH_BOUND_MS)}`) });
+        outcomes.push({ id, ...fail(`${sent}: still running, but health: ${describeNoAnswer(answer, HEALTH_SUBJECT, HEALTH_REPLY_BOUND_MS)}`) });
       } else {
         const health = answer?.kind === "reply" ? `, health in ${answer.ms.toFixed(1)} ms` : " (health not asked: it never answered)";
         outcomes.push({ id, ...pass(`${sent}: still running${health}`) });
