@@ -9,13 +9,12 @@ export class ThrottledReport {
   constructor(
     private readonly print: (line: string) => void,
     private readonly intervalMs = 5_000,
-    private readonly now: () => number = Date.now,
   ) {}
 
   /** Counts one occurrence; prints `line(count)` when the interval has passed since the last print. */
   add(line: (count: number) => string): void {
     this.#count++;
-    const now = this.now();
+    const now = Date.now();
     if (now - this.#lastAt < this.intervalMs) return;
     this.#lastAt = now;
     this.print(line(this.#count));
