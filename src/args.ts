@@ -67,10 +67,40 @@ function argumentProblem(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
     const option = /'([^']+)'/.exec(message ?? "")?.[1] ?? "option";
-    return `unknown option ${option}; run create-telestion-service --help to see the options`;
+    const guess = closestOption(option);
+    const hint = guess === undefined ? "" : `did you mean --${guess}? `;
+    return `unknown option ${option}; ${hint}run create-telestion-service --help to see the options`;
   }
   const first = (message ?? String(error)).split("\n")[0]?.replace(/\.$/, "");
   return `${first}; run create-telestion-service --help for usage`;
+}
+
+/** The known long option nearest to a mistyped `--option` (at most two edits away), if any. */
+function closestOption(option: string): string | undefined {
+  if (!option.startsWith("--")) return undefined;
+  const typed = option.slice(2);
+  let best: { name: string; distance: number } | undefined;
+  for (const name of Object.keys(OPTIONS)) {
+    const distance = editDistance(typed, name);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+/**
+ * Levenshtein distance (insertions, deletions, substitutions), one row at a time. Ten lines for
+ * option names of a few characters; not worth a dependency in the bundled CLI.
+ */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
 }
 
 /** The --help text: every option with its default. */

@@ -76,6 +76,11 @@ describe("parseCommandLine", () => {
   it.each([
     [["--foo"], "unknown option --foo; run create-telestion-service --help to see the options"],
     [["-x"], "unknown option -x; run create-telestion-service --help to see the options"],
+    [["--subcribe", "a"], "unknown option --subcribe; did you mean --subscribe? run create-telestion-service --help to see the options"],
+    [["--packge-manger=npm"], "unknown option --packge-manger; did you mean --package-manager? run create-telestion-service --help to see the options"],
+    [["--no-instal"], "unknown option --no-instal; did you mean --no-install? run create-telestion-service --help to see the options"],
+    [["--verbose"], "unknown option --verbose; run create-telestion-service --help to see the options"],
+    [["--ys"], "unknown option --ys; did you mean --yes? run create-telestion-service --help to see the options"],
     [["--install=yes"], "Option '--install' does not take an argument; run create-telestion-service --help for usage"],
     [["--name"], "Option '--name <value>' argument missing; run create-telestion-service --help for usage"],
     [["--name", "--yes"], "Option '--name' argument is ambiguous; run create-telestion-service --help for usage"],
