@@ -8,9 +8,9 @@ import { validateSync, type StandardSchemaV1 } from "./schema.js";
 /** The keys every Telestion service receives (seed: "Configuration"). */
 export interface BaseConfig {
   NATS_URL: string;
-  /** Empty or absent: connect without authentication. */
-  NATS_USER?: string;
-  NATS_PASSWORD?: string;
+  /** Required, but may be empty: connect without authentication (`--dev` makes both empty by default). */
+  NATS_USER: string;
+  NATS_PASSWORD: string;
   SERVICE_NAME: string;
   DATA_DIR: string;
   SERVICE_ID?: string;
@@ -90,7 +90,8 @@ export function generateServiceId(serviceName: string): string {
 
 function devDefaults(cwd: string, serviceName?: string): Record<string, string> {
   const dir = basename(cwd).replace(/[^A-Za-z0-9_-]+/g, "-") || "service";
-  return { NATS_URL: "localhost:4222", SERVICE_NAME: serviceName ?? `dev-${dir}`, DATA_DIR: "./data" };
+  // Empty credentials (no authentication) keep NATS_USER and NATS_PASSWORD the strings BaseConfig says.
+  return { NATS_URL: "localhost:4222", NATS_USER: "", NATS_PASSWORD: "", SERVICE_NAME: serviceName ?? `dev-${dir}`, DATA_DIR: "./data" };
 }
 
 function pick(args: Record<string, unknown>, env: ConfigSources["env"] & object, key: string): unknown {
