@@ -2,6 +2,7 @@
 export { startService, Service } from "./service.js";
 export type { StartOptions, StopOptions, PublishOptions, RequestOptions } from "./service.js";
 export { runService } from "./run.js";
+export type { RunOptions } from "./run.js";
 export { resolveConfig, ConfigError, generateServiceId } from "./config.js";
 export type { BaseConfig, Config, ConfigSources, ResolvedConfig } from "./config.js";
 export { connectNats, NatsConnectError, DEFAULT_CONNECT_TIMEOUT_MS } from "./nats.js";

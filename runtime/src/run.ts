@@ -1,20 +1,45 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "./args.js";
+import { NatsConnectError } from "./nats.js";
+import { askedFor, programName, usage } from "./run-help.js";
 import { startService, type Service, type StartOptions } from "./service.js";
 import { onShutdownSignal } from "./shutdown.js";
 import { oneLine } from "./one-line.js";
+
+export interface RunOptions<Extra = unknown> extends StartOptions<Extra> {
+  /**
+   * What `--version` prints. Passed by the caller because a bundle or a single executable has no
+   * package.json beside it (the generated main.ts imports its own, which the bundler inlines).
+   */
+  version?: string;
+}
 
 /**
  * What generated services call: starts the service, runs `main`, and stops cleanly on SIGTERM/SIGINT
  * (exit 0). A startup error is printed on one line (the stack only when DEBUG is set) and exits 1.
  * Once `main` has returned and the server has every subscription it made, it says the service runs.
+ * `--help` and `--version` are answered (exit 0) before the configuration is read.
  */
 export async function runService<Extra = unknown>(
   main: (service: Service<Extra>) => unknown,
-  options: StartOptions<Extra> = {},
+  options: RunOptions<Extra> = {},
 ): Promise<Service<Extra>> {
+  const argv = options.argv ?? process.argv.slice(2);
+  const question = askedFor(argv);
+  if (question === "help") {
+    console.log(usage(programName()));
+    process.exit(0);
+  }
+  if (question === "version") {
+    if (options.version === undefined) return fail("no version known: pass runService(main, { version }) (a generated main.ts passes package.json's)");
+    console.log(options.version);
+    process.exit(0);
+  }
   let service: Service<Extra>;
   try {
-    service = await startService(options);
+    // The same rule as resolveConfig's: the option, or --dev on the command line.
+    const dev = options.dev === true || parseArgs(argv)["dev"] === true;
+    service = dev ? await startWhenNatsIsUp(options) : await startService(options);
   } catch (err) {
     return fail(err);
   }
@@ -60,6 +85,39 @@ async function roundTrip(service: Service<unknown>): Promise<void> {
       await sleep(100);
     }
   }
+}
+
+/** How often `--dev` tries the first connect again while no server listens. */
+const DEV_RETRY_MS = 500;
+
+/**
+ * `--dev` only: while nothing listens at NATS_URL, try again, saying so once, so that `npm run dev`
+ * started before nats-server goes on by itself. Refused credentials, a timeout (something that is not
+ * NATS listens there) and every other error still fail at once.
+ */
+async function startWhenNatsIsUp<Extra>(options: StartOptions<Extra>): Promise<Service<Extra>> {
+  let waiting = false;
+  for (;;) {
+    try {
+      return await startService(options);
+    } catch (err) {
+      const server = unreachableServer(err);
+      if (server === undefined) throw err;
+      if (!waiting) console.error(`[telestion] waiting for NATS at ${server} (start it with: nats-server)`);
+      waiting = true;
+      await sleep(DEV_RETRY_MS);
+    }
+  }
+}
+
+/**
+ * The server(s) of a connect error that found nothing listening (NatsConnectError has no reason
+ * property, so its message is matched: connectNats words this case `cannot reach NATS server at <url> (`).
+ * The URL in that message is already stripped of user info.
+ */
+function unreachableServer(err: unknown): string | undefined {
+  if (!(err instanceof NatsConnectError)) return undefined;
+  return /^cannot reach NATS server at (.+?) \(/.exec(err.message)?.[1];
 }
 
 /** Start-up errors come from the operator's configuration, not from publishers: room for a long path. */

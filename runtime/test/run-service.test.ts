@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
+import { startNatsServer } from "../../test-support/nats-server.js";
 import { fixture, runTs } from "./helpers/child.js";
 import { useTestBus } from "./helpers/services.js";
 
@@ -37,6 +38,79 @@ describe("runService: startup errors", () => {
     const child = runTs(fixture("echo-service.ts"), { ...bus.env({ DEBUG: "1" }), DATA_DIR: undefined });
     expect(await child.exited).toBe(1);
     expect(child.stderr()).toMatch(/^error: ConfigError: missing configuration: DATA_DIR\..*\n.*\n\s+at /s);
+  });
+});
+
+describe("runService: --help and --version", () => {
+  it("--help: the usage on stdout, exit 0, before any configuration is read", async () => {
+    const child = runTs(fixture("echo-service.ts"), {}, ["--help"]);
+    expect(await child.exited).toBe(0);
+    const help = child.stdout();
+    expect(help).toMatch(/^Usage: echo-service\.ts \[--dev\] \[--KEY=value …\]\n/);
+    for (const text of ["NATS_URL", "NATS_USER", "NATS_PASSWORD", "SERVICE_NAME", "DATA_DIR", "--dev", "--KEY=value", "README.md"]) {
+      expect(help).toContain(text);
+    }
+    expect(child.stderr()).toBe("");
+  });
+
+  it("-h works too, and after `--` the words are the service's own", async () => {
+    const short = runTs(fixture("echo-service.ts"), {}, ["-h"]);
+    expect(await short.exited).toBe(0);
+    expect(short.stdout()).toMatch(/^Usage: /);
+    const own = runTs(fixture("echo-service.ts"), {}, ["--", "--help"]);
+    expect(await own.exited).toBe(1);
+    expect(own.stderr()).toMatch(/^error: ConfigError: missing configuration/);
+  });
+
+  it("--version: the version the service passes, exit 0, even with configuration missing", async () => {
+    const child = runTs(fixture("versioned-service.ts"), {}, ["--version"]);
+    expect(await child.exited).toBe(0);
+    expect(child.stdout()).toBe("1.2.3-test\n");
+    expect(child.stderr()).toBe("");
+  });
+
+  it("--version without a version passed: one line naming the fix, exit 1", async () => {
+    const child = runTs(fixture("echo-service.ts"), bus.env(), ["--version"]);
+    expect(await child.exited).toBe(1);
+    expect(child.stderr()).toBe("error: no version known: pass runService(main, { version }) (a generated main.ts passes package.json's)\n");
+    expect(child.stdout()).toBe("");
+  });
+});
+
+describe("runService --dev: waiting for NATS", () => {
+  it("while no server listens, says once that it waits, and runs as soon as nats-server is up", async () => {
+    // A port nats-server had: free again after stop(), and restart() brings the server back on it.
+    const later = await startNatsServer();
+    await later.stop();
+    const dataDir = mkdtempSync(join(tmpdir(), "dev-wait-"));
+    const child = runTs(fixture("echo-service.ts"), { DATA_DIR: dataDir }, ["--dev", `--NATS_URL=${later.url}`]);
+    try {
+      await child.waitFor(/waiting for NATS/);
+      // Several retries (every 500 ms) pass before the server starts; the line stays one.
+      await sleep(1_500);
+      await later.restart();
+      await child.waitFor(/is running \(SERVICE_NAME dev-/, 20_000);
+      expect(child.stderr()).toBe(`[telestion] waiting for NATS at ${later.url} (start it with: nats-server)\n`);
+      child.kill("SIGTERM");
+      expect(await child.exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      await later.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("refused credentials are not waited for: exit 1 at once", async () => {
+    const child = runTs(fixture("echo-service.ts"), bus.env({ NATS_PASSWORD: "not-the-password" }), ["--dev"]);
+    expect(await child.exited).toBe(1);
+    expect(child.stderr()).toMatch(/^error: NatsConnectError: NATS server at .* refused the credentials/);
+    expect(child.stderr()).not.toContain("waiting for NATS");
+  });
+
+  it("without --dev an unreachable server is a start-up error, exit 1", async () => {
+    const child = runTs(fixture("echo-service.ts"), bus.env({ NATS_URL: "127.0.0.1:1" }));
+    expect(await child.exited).toBe(1);
+    expect(child.stderr()).toMatch(/^error: NatsConnectError: cannot reach NATS server at 127\.0\.0\.1:1 \(ECONNREFUSED\)/);
   });
 });
 
