@@ -9,9 +9,10 @@ export interface HealthThreadData {
   nats: BaseConfig;
   serviceId: string;
   serviceName: string;
-  /** RecentErrors.buffer and HandlerLoad.buffer of the service. */
+  /** RecentErrors.buffer, HandlerLoad.buffer and Heartbeat.buffer of the service. */
   errors: SharedArrayBuffer;
   load: SharedArrayBuffer;
+  heartbeat: SharedArrayBuffer;
 }
 
 /** What the thread posts once: subscribed (and flushed), or why it could not. */

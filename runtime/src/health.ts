@@ -3,6 +3,7 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { BaseConfig } from "./config.js";
 import type { RecentErrors } from "./errors.js";
 import { startHealthThread, type HealthThread } from "./health-thread.js";
+import type { Heartbeat, Liveness } from "./liveness.js";
 import type { HandlerLoad, LoadFigures } from "./load.js";
 import { oneLine } from "./one-line.js";
 
@@ -12,8 +13,12 @@ export const HEALTH_SUBJECTS = [HEALTH_SUBJECT, "__telestion__.health"] as const
 /** The seed's bound for a health reply. */
 export const HEALTH_REPLY_BOUND_MS = 500;
 
-export interface HealthReport {
-  /** Errors within the last minute (see errors.ts). */
+/**
+ * The seed's three fields, then whether the instance is alive (liveness.ts): a reply still goes out when
+ * it is not, so that a probe or a tool can say why, and the unhealthy state counts one error meanwhile.
+ */
+export interface HealthReport extends Liveness {
+  /** Errors within the last minute (see errors.ts), plus one while not alive. */
   errors: number;
   /** SERVICE_ID */
   service: string;
@@ -27,12 +32,22 @@ export interface HealthReport {
 export interface HealthSource {
   errors: RecentErrors;
   load: HandlerLoad;
+  heartbeat: Heartbeat;
   serviceId: string;
   serviceName: string;
 }
 
 export function healthReport(source: HealthSource): HealthReport {
-  return { errors: source.errors.recent, service: source.serviceId, name: source.serviceName, load: source.load.read() };
+  const { alive, stalledMs, connected } = source.heartbeat.read();
+  return {
+    errors: source.errors.recent + (alive ? 0 : 1),
+    service: source.serviceId,
+    name: source.serviceName,
+    alive,
+    stalledMs,
+    connected,
+    load: source.load.read(),
+  };
 }
 
 const encoder = new TextEncoder();
@@ -90,15 +105,16 @@ export function serveHealth(
     mainSubs ??= answerHealth(nc, report);
   };
   const handOver = async (): Promise<HealthThread | undefined> => {
-    const { NATS_URL, NATS_USER, NATS_PASSWORD, SERVICE_NAME, DATA_DIR } = config;
+    const { NATS_URL, NATS_USER, NATS_PASSWORD, SERVICE_NAME, DATA_DIR, NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY } = config;
     let thread: HealthThread;
     try {
       thread = await startHealthThread({
-        nats: { NATS_URL, NATS_USER, NATS_PASSWORD, SERVICE_NAME, DATA_DIR },
+        nats: { NATS_URL, NATS_USER, NATS_PASSWORD, SERVICE_NAME, DATA_DIR, NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY },
         serviceId: source.serviceId,
         serviceName: source.serviceName,
         errors: source.errors.buffer,
         load: source.load.buffer,
+        heartbeat: source.heartbeat.buffer,
       });
     } catch (err) {
       fallBack(`the health thread did not start (${oneLine(err)})`);

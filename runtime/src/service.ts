@@ -9,6 +9,7 @@ import { logSubject } from "./log.js";
 import { Message } from "./message.js";
 import { checkDataDir } from "./data-dir.js";
 import { HandlerLoad } from "./load.js";
+import { aliveFilePath, Heartbeat, startLiveness } from "./liveness.js";
 import { connectNats } from "./nats.js";
 import { reportConnectionStatus } from "./connection-status.js";
 import type { StandardSchemaV1 } from "./schema.js";
@@ -31,6 +32,8 @@ export interface StartOptions<Extra = unknown> extends Omit<ConfigSources, "nats
   connectTimeoutMs?: number;
   /** Concurrency and pending limits of the service's handlers (see DEFAULT_HANDLER_LIMITS). */
   handlerLimits?: Partial<HandlerLimits>;
+  /** How long the main thread may not run before health says the instance is not alive, in ms (default 5000). */
+  stallBoundMs?: number;
 }
 
 export interface StopOptions {
@@ -66,6 +69,8 @@ export class Service<Extra = unknown> {
     readonly dataDir: string,
     nc: NatsConnection | undefined,
     handlerLimits: Partial<HandlerLimits> = {},
+    /** The main thread's heartbeat, shared with the health responder (see liveness.ts). */
+    readonly heartbeat: Heartbeat = new Heartbeat(),
   ) {
     this.#nc = nc;
     if (nc) {
@@ -75,6 +80,9 @@ export class Service<Extra = unknown> {
       const health = serveHealth(nc, this, config);
       this.#onStop.push(() => health.stop());
     }
+    // Beats the heartbeat and keeps the alive file for the --live probe (see liveness.ts); stopped after health.
+    const liveness = startLiveness({ heartbeat, nc, file: aliveFilePath(config, serviceName), serviceId, serviceName });
+    this.#onStop.push(() => liveness.stop());
   }
 
   /** The NATS connection; throws when the service was started with `{ nats: false }`. */
@@ -185,8 +193,9 @@ export async function startService<Extra = unknown>(options: StartOptions<Extra>
   const useNats = options.nats !== false;
   const { config, serviceName, serviceId, dataDir } = resolveConfig<Extra>({ ...options, nats: useNats }, options.config);
   checkDataDir(dataDir);
+  const heartbeat = new Heartbeat(options.stallBoundMs); // checks the bound before connecting
   const nc = useNats ? await connectNats(config, { timeoutMs: options.connectTimeoutMs, name: serviceId }) : undefined;
-  const service = new Service<Extra>(config, serviceName, serviceId, dataDir, nc, options.handlerLimits);
+  const service = new Service<Extra>(config, serviceName, serviceId, dataDir, nc, options.handlerLimits, heartbeat);
   // A round trip, so that a started service already answers health requests.
   await nc?.flush();
   return service;

@@ -6,6 +6,7 @@
 import { readdirSync } from "node:fs";
 import { createInbox } from "@nats-io/transport-node";
 import { HEALTH_REPLY_BOUND_MS, HEALTH_SUBJECT, HEALTH_SUBJECTS } from "../../health.js";
+import { notAliveReason } from "../../liveness.js";
 import { printable } from "../../one-line.js";
 import { BODY_CLASSES, concreteSubject } from "./bodies.js";
 import { STANDARD_KEYS, type CheckContext, type StandardKey } from "./context.js";
@@ -249,6 +250,10 @@ function healthProblem(data: Uint8Array, ctx: CheckContext): string | undefined 
   if (typeof errors !== "number") return `"errors" is not a number in ${got}`;
   if (service !== ctx.serviceId) return `"service" is not the SERVICE_ID "${ctx.serviceId}" in ${got}`;
   if (name !== ctx.serviceName) return `"name" is not the SERVICE_NAME "${ctx.serviceName}" in ${got}`;
+  // Beyond the seed: a reply that says "alive": false (telestion-runtime's does when its main thread is
+  // stuck or its own connection is down) is an answer from an instance that does not work.
+  const why = notAliveReason(report);
+  if (why) return `the reply says the instance is not alive: ${why}`;
   return undefined;
 }
 

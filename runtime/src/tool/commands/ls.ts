@@ -7,6 +7,7 @@ import { HEALTH_SUBJECT } from "../../index.js";
 import type { Command } from "../command.js";
 import { connectBus, DEV_OPTION, positiveInt } from "../connect.js";
 import { printable } from "../../one-line.js";
+import { notAliveReason } from "../../liveness.js";
 
 export interface Instance {
   name: string;
@@ -83,6 +84,9 @@ export function instance(data: Uint8Array, replyMs: number): Instance {
   };
   const missing = [typeof name !== "string" && "name", typeof service !== "string" && "service", typeof errors !== "number" && "errors"].filter(Boolean);
   if (missing.length > 0) result.problem = `no ${missing.join(", ")} in the reply`;
+  // An instance that answers but says it does not work (main thread stuck, its own connection down).
+  const why = notAliveReason(report);
+  if (why && !result.problem) result.problem = `not alive: ${why}`;
   return result;
 }
 
