@@ -14,6 +14,11 @@ export interface BaseConfig {
   SERVICE_NAME: string;
   DATA_DIR: string;
   SERVICE_ID?: string;
+  /** PEM file of the CA that signed the NATS server's certificate (absolute once resolved). */
+  NATS_TLS_CA?: string;
+  /** PEM files of a client certificate and its private key, for a server that verifies clients. */
+  NATS_TLS_CERT?: string;
+  NATS_TLS_KEY?: string;
 }
 
 /** Every merged key, the base keys typed, plus what a service's own schema adds. */
@@ -48,6 +53,8 @@ export class ConfigError extends Error {
 
 const NATS_KEYS = ["NATS_URL", "NATS_USER", "NATS_PASSWORD"] as const;
 const SERVICE_KEYS = ["SERVICE_NAME", "DATA_DIR"] as const;
+/** Optional PEM file paths for TLS (nats-tls.ts), relative to the working directory like DATA_DIR. */
+const TLS_FILE_KEYS = ["NATS_TLS_CA", "NATS_TLS_CERT", "NATS_TLS_KEY"] as const;
 
 /**
  * Merges the sources, lowest precedence first: `--dev` defaults < CONFIG_FILE[CONFIG_KEY]
@@ -74,6 +81,11 @@ export function resolveConfig<Extra = unknown>(
 
   const needNats = sources.nats !== false;
   checkRequired(merged, needNats, dev);
+
+  for (const key of TLS_FILE_KEYS) {
+    // Absolute, so that the health thread and the NATS client read the same file whatever their directory.
+    if (merged[key]) merged[key] = resolve(cwd, merged[key] as string);
+  }
 
   let config = merged as Config<Extra>;
   if (schema) config = { ...merged, ...parseExtra(schema, merged) } as Config<Extra>;
@@ -179,11 +191,15 @@ function checkRequired(merged: Record<string, unknown>, needNats: boolean, dev: 
         `or as --KEY=value (NATS_USER and NATS_PASSWORD may be empty for no authentication), or start with --dev for local defaults`,
     );
   }
-  for (const key of [...NATS_KEYS, ...SERVICE_KEYS, "SERVICE_ID"]) {
+  for (const key of [...NATS_KEYS, ...SERVICE_KEYS, "SERVICE_ID", ...TLS_FILE_KEYS]) {
     const value = merged[key];
     if (value !== undefined && typeof value !== "string") {
       throw new ConfigError(`${key} must be a string, got ${value === true ? "a flag without a value" : typeof value}`);
     }
+  }
+  if (needNats && !merged["NATS_TLS_CERT"] !== !merged["NATS_TLS_KEY"]) {
+    const [set, unset] = merged["NATS_TLS_CERT"] ? ["NATS_TLS_CERT", "NATS_TLS_KEY"] : ["NATS_TLS_KEY", "NATS_TLS_CERT"];
+    throw new ConfigError(`${set} is set but ${unset} is not: a client certificate needs its private key, set both or neither`);
   }
   if (needNats && natsServers(merged["NATS_URL"] as string).length === 0) {
     throw new ConfigError('NATS_URL names no server: set it to host:port or nats://host:port (comma-separated for several)');

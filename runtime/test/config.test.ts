@@ -207,3 +207,25 @@ describe("resolveConfig: .env", () => {
   });
 });
 
+
+describe("resolveConfig: TLS files", () => {
+  it("resolves NATS_TLS_CA, NATS_TLS_CERT and NATS_TLS_KEY against the working directory; empty means unset", () => {
+    const { config } = resolveConfig({
+      argv: ["--NATS_TLS_KEY=/etc/tls/client.key"],
+      env: { ...FULL, NATS_TLS_CA: "", NATS_TLS_CERT: "tls/client.pem" },
+      cwd: "/srv/app",
+    });
+    expect(config.NATS_TLS_CA).toBe("");
+    expect(config.NATS_TLS_CERT).toBe(resolve("/srv/app", "tls/client.pem"));
+    expect(config.NATS_TLS_KEY).toBe("/etc/tls/client.key");
+  });
+
+  it("refuses a client certificate without its key, and a key without its certificate", () => {
+    expect(() => resolveConfig({ argv: [], env: { ...FULL, NATS_TLS_CERT: "c.pem" } })).toThrow(
+      "NATS_TLS_CERT is set but NATS_TLS_KEY is not: a client certificate needs its private key, set both or neither",
+    );
+    expect(() => resolveConfig({ argv: [], env: { ...FULL, NATS_TLS_KEY: "c.key", NATS_TLS_CERT: "" } })).toThrow(
+      /^NATS_TLS_KEY is set but NATS_TLS_CERT is not/,
+    );
+  });
+});

@@ -41,6 +41,11 @@ describe("connecting to a server that requires authentication", () => {
     expect(err.message).not.toContain(PASSWORD);
   });
 
+  it("says that NATS_PASSWORD is empty when the server refuses a user without one", async () => {
+    const err = await startError({ NATS_PASSWORD: "" });
+    expect(err.message).toMatch(/^NATS server at nats:\/\/127\.0\.0\.1:\d+ refused user "telestion" with an empty NATS_PASSWORD: set NATS_PASSWORD to the user's password$/);
+  });
+
   it("reports that authentication is required for empty credentials", async () => {
     const err = await startError({ NATS_USER: "", NATS_PASSWORD: "" });
     expect(err.message).toMatch(/requires authentication: set NATS_USER and NATS_PASSWORD/);
