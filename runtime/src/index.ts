@@ -18,6 +18,6 @@ export { subjectsOverlap, subjectProblem, registrationsProblem, isRuntimeSubject
 export type { SubjectKind } from "./subjects.js";
 export { HandlerLoad } from "./load.js";
 export type { LoadFigures } from "./load.js";
-export { logSubject, categoryProblem, LogCategoryError, LOG_SUBJECT_PREFIX, LOG_SUBJECT_PREFIX_DOTTED } from "./log.js";
-export { startLogSink, LogFiles } from "./log-sink.js";
+export { logSubject, categoryProblem, LogCategoryError, LOG_SUBJECT_PREFIX, LOG_SUBJECT_PREFIX_DOTTED, LOG_SINK_SUBJECTS } from "./log.js";
+export { startLogSink, logSinkName, LogFiles } from "./log-sink.js";
 export { formatLogLine, parseLogLine } from "./log-file-format.js";

@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { writableDirProblem, describeFsError } from "./data-dir.js";
-import { categoryOf, categoryProblem } from "./log.js";
+import { categoryOf, categoryProblem, LOG_SINK_SUBJECTS } from "./log.js";
 import { formatLogLine } from "./log-file-format.js";
 import type { Message } from "./message.js";
 import type { Service } from "./service.js";
@@ -10,15 +10,31 @@ import type { Service } from "./service.js";
 export const MAX_OPEN_LOG_FILES = 64;
 
 /**
+ * How often, at most, a file being written is checked to still be `<category>.log`: logrotate renames
+ * it (or removes it), and writing on into the renamed file would leave no new one. One stat() per
+ * category per interval; lines written before the check reaches the rename stay in the renamed file.
+ */
+export const IDENTITY_CHECK_MS = 500;
+
+/** An open log file: its descriptor, the identity of the file it names, and when that was last checked. */
+interface OpenFile {
+  fd: number;
+  dev: bigint;
+  ino: bigint;
+  checkedAt: number;
+}
+
+/**
  * Append-only files, one per category, under one folder. Lines wait in a per-category buffer and are
  * written in one batch per event-loop turn (setImmediate) with synchronous writes: a file's lines
  * stay whole and in arrival order, also when its descriptor is closed and reopened, and a failed
- * write tells exactly how many lines were lost. At most `maxOpen` descriptors are open.
+ * write tells exactly how many lines were lost. At most `maxOpen` descriptors are open. A file renamed
+ * or removed meanwhile (logrotate) is noticed within IDENTITY_CHECK_MS, and `<category>.log` made anew.
  */
 export class LogFiles {
   readonly #pending = new Map<string, string[]>();
   /** Open descriptors by category; Map order is the use order, least recently used first. */
-  readonly #open = new Map<string, number>();
+  readonly #open = new Map<string, OpenFile>();
   #scheduled = false;
 
   constructor(
@@ -90,15 +106,34 @@ export class LogFiles {
   }
 
   #fd(category: string): number {
-    let fd = this.#open.get(category);
-    if (fd !== undefined) {
+    let file = this.#open.get(category);
+    if (file !== undefined && !this.#stillNamed(category, file)) {
+      this.#forget(category);
+      file = undefined;
+    }
+    if (file !== undefined) {
       this.#open.delete(category); // re-inserted below as the most recently used
     } else {
       if (this.#open.size >= this.maxOpen) this.#forgetOldest();
-      fd = this.#openFile(category);
+      const fd = this.#openFile(category);
+      const { dev, ino } = fstatSync(fd, { bigint: true });
+      file = { fd, dev, ino, checkedAt: performance.now() };
     }
-    this.#open.set(category, fd);
-    return fd;
+    this.#open.set(category, file);
+    return file.fd;
+  }
+
+  /** False once `<category>.log` is no longer the file `file` writes to (checked at most every IDENTITY_CHECK_MS). */
+  #stillNamed(category: string, file: OpenFile): boolean {
+    const now = performance.now();
+    if (now - file.checkedAt < IDENTITY_CHECK_MS) return true;
+    file.checkedAt = now;
+    try {
+      const named = statSync(this.#path(category), { bigint: true, throwIfNoEntry: false });
+      return named !== undefined && named.ino === file.ino && named.dev === file.dev;
+    } catch {
+      return false; // reopening tells the real cause, or writes on
+    }
   }
 
   /**
@@ -130,11 +165,11 @@ export class LogFiles {
   }
 
   #forget(category: string): void {
-    const fd = this.#open.get(category);
-    if (fd === undefined) return;
+    const file = this.#open.get(category);
+    if (file === undefined) return;
     this.#open.delete(category);
     try {
-      closeSync(fd);
+      closeSync(file.fd);
     } catch {
       // already unusable; nothing more to lose
     }
@@ -145,13 +180,14 @@ export class LogFiles {
   }
 }
 
-export interface LogSinkOptions {
-  /**
-   * Queue group of the sink's subscription. Default `<SERVICE_NAME>-log-sink`: a group of its own, so
-   * that the sink never takes messages from the service's handlers (NATS gives each message to one
-   * member of a group). Sinks sharing a group share the log lines.
-   */
-  queue?: string;
+/**
+ * The name of a log sink started with SERVICE_NAME `name`: `<name>-log-sink`, or `name` itself when it
+ * already ends in `log-sink` (`log-sink`, `dev-log-sink`). It is the sink's queue group, and the
+ * standalone sink's SERVICE_NAME: a sink started with a service's configuration never joins that
+ * service's queue group and never answers health as that service.
+ */
+export function logSinkName(name: string): string {
+  return name.endsWith("log-sink") ? name : `${name}-log-sink`;
 }
 
 /** Categories whose check is remembered; past this the memory starts afresh. */
@@ -180,15 +216,15 @@ function lossReporter(dir: string): (category: string, count: number, err: unkno
 
 /**
  * The standard operations log sink: writes every message published to `__telestion__/log/<category>`
- * (or `__telestion__.log.<category>`) to `DATA_DIR/logs/<category>.log`. Throws when that folder
- * cannot be written. Every lost line counts one error in the health figure.
+ * (category without a dot) or `__telestion__.log.<category>` to `DATA_DIR/logs/<category>.log`. Throws
+ * when that folder cannot be written. Every lost line counts one error in the health figure.
  *
- * NATS wildcards match whole dot-separated tokens, and `__telestion__/log/x` is a single token, so
- * no wildcard narrower than `>` receives every category: the sink subscribes to `>` (with `system`,
- * to see the runtime's subjects) and keeps the log subjects. bench/ measures what the unrelated
- * traffic costs.
+ * It subscribes to LOG_SINK_SUBJECTS (`*` and `__telestion__.log.>`, not `>`, so that requests nobody
+ * serves still fail with "no responders"; log.ts says why) with `system`, as `*` must see the runtime's
+ * one-token subjects, and keeps the log subjects. Its queue group is logSinkName(SERVICE_NAME), never
+ * the service's own: NATS gives each message to one member of a group.
  */
-export function startLogSink(service: Service<unknown>, options: LogSinkOptions = {}): LogFiles {
+export function startLogSink(service: Service<unknown>): LogFiles {
   const dir = join(service.dataDir, "logs");
   const problem = writableDirProblem(dir);
   if (problem) throw new Error(`log sink: ${problem}: make it writable for this user or point DATA_DIR elsewhere`);
@@ -200,23 +236,20 @@ export function startLogSink(service: Service<unknown>, options: LogSinkOptions 
   });
   // Categories already checked: the checks are regular expressions, and a flood repeats a few categories.
   const approved = new Set<string>();
-  const queue = options.queue ?? `${service.serviceName}-log-sink`;
-  service.subscribe(
-    ">",
-    (message: Message) => {
-      const category = categoryOf(message.subject);
-      if (category === undefined) return;
-      if (!approved.has(category)) {
-        const problem = categoryProblem(category);
-        if (problem) throw new Error(`refused log category ${JSON.stringify(category)}: it ${problem}`);
-        // A publisher inventing categories must not grow this cache without end.
-        if (approved.size >= MAX_APPROVED_CATEGORIES) approved.clear();
-        approved.add(category);
-      }
-      files.append(category, formatLogLine(message.data, Date.now()));
-    },
-    { queue, system: true },
-  );
+  const write = (message: Message) => {
+    const category = categoryOf(message.subject);
+    if (category === undefined) return;
+    if (!approved.has(category)) {
+      const problem = categoryProblem(category);
+      if (problem) throw new Error(`refused log category ${JSON.stringify(category)}: it ${problem}`);
+      // A publisher inventing categories must not grow this cache without end.
+      if (approved.size >= MAX_APPROVED_CATEGORIES) approved.clear();
+      approved.add(category);
+    }
+    files.append(category, formatLogLine(message.data, Date.now()));
+  };
+  const queue = logSinkName(service.serviceName);
+  for (const subject of LOG_SINK_SUBJECTS) service.subscribe(subject, write, { queue, system: true });
   service.onStop(() => files.close());
   return files;
 }

@@ -1,7 +1,20 @@
-/** Data logging subjects (seed: "Standard Operations Library"), and the rules for a category. */
+/**
+ * Data logging subjects (seed: "Standard Operations Library"), and the rules for a category: one place
+ * says which subject a category is published on and what the log sink subscribes to.
+ */
 export const LOG_SUBJECT_PREFIX = "__telestion__/log/";
-/** The dot form, for clients that use NATS's token separator. */
+/** The dot form, for clients that use NATS's token separator, and for every category with a dot. */
 export const LOG_SUBJECT_PREFIX_DOTTED = "__telestion__.log.";
+
+/**
+ * What the log sink subscribes to. NATS wildcards stand for whole dot-separated tokens, and the seed's
+ * `__telestion__/log/<category>` is ONE token when the category has no dot, so `*` (every one-token
+ * subject) is the narrowest subscription that receives it; `__telestion__.log.>` receives the dot form,
+ * dots in the category included. `>` would receive both, but a subscriber on `>` answers for every
+ * subject: a request nobody serves would wait for its timeout instead of failing with "no responders".
+ * The price of `*`: such a request to a one-token subject (`ping`, not `sensors.ping`) still waits.
+ */
+export const LOG_SINK_SUBJECTS = ["*", `${LOG_SUBJECT_PREFIX_DOTTED}>`] as const;
 
 /** A file name holds 255 bytes; the sink adds ".log". */
 const MAX_CATEGORY_BYTES = 251;
@@ -11,8 +24,8 @@ export class LogCategoryError extends Error {
 }
 
 /**
- * Why a category is unusable, or undefined when it is fine. A category becomes both a subject
- * token and a file name under DATA_DIR/logs, so it must not escape that folder or break the subject.
+ * Why a category is unusable, or undefined when it is fine. A category becomes both subject tokens and
+ * a file name under DATA_DIR/logs, so it must not escape that folder or break the subject.
  */
 export function categoryProblem(category: string): string | undefined {
   if (category === "") return "is empty";
@@ -26,7 +39,11 @@ export function categoryProblem(category: string): string | undefined {
   return undefined;
 }
 
-/** The subject to publish data for `category` to; throws LogCategoryError for a bad category. */
+/**
+ * The subject to publish data for `category` to: the seed's `__telestion__/log/<category>`, or for a
+ * category with a dot `__telestion__.log.<category>` (in the seed's form the dot would split the subject
+ * into tokens that only `>` receives; see LOG_SINK_SUBJECTS). Throws LogCategoryError for a bad category.
+ */
 export function logSubject(category: string): string {
   const problem = categoryProblem(category);
   if (problem) {
@@ -34,7 +51,7 @@ export function logSubject(category: string): string {
       `log category ${JSON.stringify(category)} ${problem}: use letters, digits, "-", "_" and single inner dots`,
     );
   }
-  return LOG_SUBJECT_PREFIX + category;
+  return (category.includes(".") ? LOG_SUBJECT_PREFIX_DOTTED : LOG_SUBJECT_PREFIX) + category;
 }
 
 /** The category a log subject names (either form), or undefined for any other subject. */

@@ -58,6 +58,8 @@ describe("log categories", () => {
 
   it("logSubject names the bad category in a one-line error", () => {
     expect(logSubject("telemetry")).toBe("__telestion__/log/telemetry");
+    // With a dot, the seed's form would be two tokens the sink does not receive: the dot form instead.
+    expect(logSubject("sensors.v2")).toBe("__telestion__.log.sensors.v2");
     expect(() => logSubject("../x")).toThrow(LogCategoryError);
     expect(() => logSubject("../x")).toThrow('log category "../x" contains a path separator');
   });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startNatsServer, type NatsServer } from "../../test-support/nats-server.js";
-import { parseLogLine, startLogSink, startService, type Service, type StartOptions } from "../src/index.js";
+import { LOG_SINK_SUBJECTS, parseLogLine, startLogSink, startService, type Service, type StartOptions } from "../src/index.js";
 import { waitUntil } from "./helpers/services.js";
 
 const SINK_BIN = fileURLToPath(new URL("../dist/bin/log-sink.js", import.meta.url));
@@ -130,8 +130,8 @@ describe("the sink's queue group", () => {
     const service = await start("sensors", dataDir);
     startLogSink(service);
     expect(await sensorsRoundTrip(service, "embedded")).toBe(1_000);
-    expect(await queueGroups(">")).toContain("sensors-log-sink");
-    expect(await queueGroups(">")).not.toContain("sensors");
+    for (const subject of LOG_SINK_SUBJECTS) expect(await queueGroups(subject)).toEqual(["sensors-log-sink"]);
+    expect(await queueGroups(">")).toEqual([]);
   });
 
   it("the executable started with --dev in a service's folder does not join that service's group", async () => {
@@ -140,8 +140,10 @@ describe("the sink's queue group", () => {
     expect(service.serviceName).toBe("dev-probe-service");
     const sink = startSinkProcess(natsEnv(), { cwd: serviceFolder, args: ["--dev"] });
     await sink.ready;
-    expect(await queueGroups(">")).toContain("dev-log-sink");
-    expect(await queueGroups(">")).not.toContain("dev-probe-service");
+    for (const subject of LOG_SINK_SUBJECTS) {
+      expect(await queueGroups(subject)).toContain("dev-log-sink");
+      expect(await queueGroups(subject)).not.toContain("dev-probe-service");
+    }
     // Both use --dev's DATA_DIR=./data of the folder.
     expect(service.dataDir).toBe(join(serviceFolder, "data"));
     expect(await sensorsRoundTrip(service, "dev")).toBe(1_000);

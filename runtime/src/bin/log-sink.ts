@@ -1,16 +1,38 @@
 #!/usr/bin/env node
 // The standard operations log sink as a service of its own: DATA_DIR/logs/<category>.log.
-import { startLogSink } from "../log-sink.js";
+import { resolveConfig } from "../config.js";
+import { logSinkName, startLogSink } from "../log-sink.js";
 import { runService } from "../run.js";
+
+// Started with --dev in a service's folder, it must not take that service's dev-<folder> name and group.
+const DEV_SERVICE_NAME = "dev-log-sink";
+
+/**
+ * The command line plus `--SERVICE_NAME=<logSinkName>` (and `--SERVICE_ID=`, when one is configured):
+ * started with a service's configuration (its .env, say), the sink must not join that service's queue
+ * group nor answer health as that service. Arguments rank above every other source, and go before a `--`
+ * (after it they would not be read). A configuration that does not resolve is left to runService to report.
+ */
+function sinkArgv(argv: string[]): string[] {
+  let resolved;
+  try {
+    resolved = resolveConfig({ argv, devServiceName: DEV_SERVICE_NAME });
+  } catch {
+    return argv;
+  }
+  const id = resolved.config.SERVICE_ID;
+  const own = [`--SERVICE_NAME=${logSinkName(resolved.serviceName)}`, ...(id ? [`--SERVICE_ID=${logSinkName(id)}`] : [])];
+  const end = argv.indexOf("--");
+  return end < 0 ? [...argv, ...own] : [...argv.slice(0, end), ...own, ...argv.slice(end)];
+}
 
 await runService(
   async (service) => {
-    // The sink is its own service: its instances share the log lines in its own queue group.
-    startLogSink(service, { queue: service.serviceName });
-    // Announce only once the server has the subscription: a message published before that reaches no one.
+    // Its instances share the log lines in queue group logSinkName(SERVICE_NAME), its own name.
+    startLogSink(service);
+    // Announce only once the server has the subscriptions: a message published before that reaches no one.
     await service.nc.flush();
     console.error(`[log-sink] ${service.serviceId} writing to ${service.dataDir}/logs`);
   },
-  // Started with --dev in a service's folder, it must not take that service's dev-<folder> name and group.
-  { devServiceName: "dev-log-sink" },
+  { argv: sinkArgv(process.argv.slice(2)), devServiceName: DEV_SERVICE_NAME },
 );

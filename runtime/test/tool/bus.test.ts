@@ -84,6 +84,21 @@ describe("telestion ls", () => {
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(code).toBe(2);
   });
+
+  it("a bus with no service: lists nothing (the server's empty no-responders reply is no instance), exit 1", async () => {
+    const empty = await startNatsServer();
+    try {
+      const plain = await runCli(["ls", "--wait", "300", "--dev"], { env: { NATS_URL: empty.url } });
+      expect(plain.stdout).toBe("");
+      expect(plain.stderr.trim()).toBe("telestion ls: no service answered __telestion__/health within 300 ms: start a service, or wait longer with --wait <ms>");
+      expect(plain.code).toBe(1);
+      const json = await runCli(["ls", "--json", "--wait", "300", "--dev"], { env: { NATS_URL: empty.url } });
+      expect(JSON.parse(json.stdout)).toEqual([]);
+      expect(json.code).toBe(1);
+    } finally {
+      await empty.stop();
+    }
+  });
 });
 
 describe("telestion req", () => {
@@ -102,9 +117,9 @@ describe("telestion req", () => {
   });
 
   it("no reply in time: one line, exit 1", async () => {
-    // The log sink subscribes to ">", so a request here has a subscriber that never answers.
-    const { code, stdout, stderr } = await runCli(["req", "nobody.here", "hi", "--timeout", "300"], { env });
-    expect(stderr).toBe("telestion req: no reply on nobody.here within 300 ms\n");
+    // The log sink subscribes to "*" (every one-token subject), so a request here has a subscriber that never answers.
+    const { code, stdout, stderr } = await runCli(["req", "nobody", "hi", "--timeout", "300"], { env });
+    expect(stderr).toBe("telestion req: no reply on nobody within 300 ms\n");
     expect(stdout).toBe("");
     expect(code).toBe(1);
   });

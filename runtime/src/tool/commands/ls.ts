@@ -41,9 +41,11 @@ export const ls: Command = {
     }
     instances.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
     if (values["json"]) console.log(JSON.stringify(instances, null, 2));
-    else if (instances.length === 0) console.log(`no service answered ${HEALTH_SUBJECT} within ${waitMs} ms`);
-    else console.log(table(instances));
-    return 0;
+    else if (instances.length > 0) console.log(table(instances));
+    if (instances.length > 0) return 0;
+    // Exit 1, as `req` does when nobody answers: a script can tell an empty bus from a running one.
+    console.error(`telestion ls: no service answered ${HEALTH_SUBJECT} within ${waitMs} ms: start a service, or wait longer with --wait <ms>`);
+    return 1;
   },
 };
 
@@ -54,7 +56,8 @@ async function gatherHealth(nc: NatsConnection, waitMs: number): Promise<Instanc
   const sentAt = performance.now();
   const sub = nc.subscribe(inbox, {
     callback: (err, msg) => {
-      if (err) return;
+      // The server's "no responders" status (503, empty body) is no instance: nobody subscribes to health.
+      if (err || msg.headers?.code === 503) return;
       const row = instance(msg.data, performance.now() - sentAt);
       // An instance handing health over to its health thread may answer twice: one row for it all the same.
       if (row.id === "?" || !instances.some((i) => i.id === row.id && i.name === row.name)) instances.push(row);
