@@ -5,7 +5,8 @@
 //      queued in the server, then resumed: rate = n / (resume → file complete). Every line is checked.
 //   b) CPU the idle sink spends on unrelated traffic: a paced flood on an unrelated subject, with a fresh
 //      sink running vs no sink; the sink's CPU vs that of a runtime service without the sink, and the
-//      nats-server's CPU with and without the sink (it delivers every message to the sink's `>`).
+//      nats-server's CPU with and without the sink (the sink subscribes to `*` and `__telestion__.log.>`,
+//      so the server delivers it no message on the unrelated multi-token subject).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";

@@ -146,7 +146,7 @@ export class Service<Extra = unknown> {
     return new Message(reply);
   }
 
-  /** Logs data: publishes `body` to `__telestion__/log/<category>` for the log sink to write. */
+  /** Logs data: publishes `body` on logSubject(category) (`__telestion__/log/<category>`) for the log sink to write. */
   log(category: string, body: Body): void {
     this.nc.publish(logSubject(category), encodeBody(body));
   }
