@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
+import { parse as parseJsoncText, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { randomBytes } from "node:crypto";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "./args.js";
@@ -155,12 +156,7 @@ function readConfigFile(file: unknown, key: unknown, cwd: string): Record<string
   } catch (err) {
     throw new ConfigError(`cannot read CONFIG_FILE ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`CONFIG_FILE ${path} is not valid JSON: ${(err as Error).message}`);
-  }
+  const parsed = parseJsonc(text, path);
   if (!isPlainObject(parsed)) throw new ConfigError(`CONFIG_FILE ${path} must contain a JSON object`);
   if (key === undefined) return parsed;
   if (typeof key !== "string" || key === "") throw new ConfigError("CONFIG_KEY needs the name of a top-level key in CONFIG_FILE");
@@ -170,6 +166,19 @@ function readConfigFile(file: unknown, key: unknown, cwd: string): Record<string
     throw new ConfigError(`CONFIG_KEY "${key}" must name an object in CONFIG_FILE ${path} (found ${found})`);
   }
   return section;
+}
+
+/** JSON with comments and trailing commas (JSONC), as Telestion's reference library reads its config file. */
+function parseJsonc(text: string, path: string): unknown {
+  const problems: ParseError[] = [];
+  const parsed: unknown = parseJsoncText(text, problems, { allowTrailingComma: true, allowEmptyContent: false });
+  const first = problems[0];
+  if (first === undefined) return parsed;
+  const before = text.slice(0, first.offset).split("\n");
+  const where = `line ${before.length}, column ${before.at(-1)!.length + 1}`;
+  throw new ConfigError(
+    `CONFIG_FILE ${path} is not valid JSON (comments and trailing commas are allowed): ${printParseErrorCode(first.error)} at ${where}`,
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -126,6 +126,24 @@ describe("resolveConfig: required keys", () => {
   });
 });
 
+describe("resolveConfig: CONFIG_FILE with comments and trailing commas (JSONC)", () => {
+  it("reads line and block comments and trailing commas in objects and arrays, also under CONFIG_KEY", () => {
+    const file = configFile(`{
+  // Settings per service, as in Telestion's config.jsonc
+  "sensor": {
+    /* where the readings go */
+    "DATA_DIR": "/data/sensor", // absolute
+    "CHANNELS": [1, 2, 3,],
+    "URL": "http://example.org/a//b", // slashes inside a string are no comment
+  },
+}`);
+    const { config } = resolveConfig({ argv: [], env: { ...FULL, DATA_DIR: undefined, CONFIG_FILE: file, CONFIG_KEY: "sensor" } });
+    expect(config.DATA_DIR).toBe("/data/sensor");
+    expect(config["CHANNELS"]).toEqual([1, 2, 3]);
+    expect(config["URL"]).toBe("http://example.org/a//b");
+  });
+});
+
 describe("resolveConfig: CONFIG_FILE errors", () => {
   it("an unreadable file", () => {
     expect(() => resolveConfig({ argv: [], env: { ...FULL, CONFIG_FILE: "/nonexistent/config.json" } })).toThrow(
@@ -133,9 +151,13 @@ describe("resolveConfig: CONFIG_FILE errors", () => {
     );
   });
 
-  it("malformed JSON", () => {
-    const file = configFile("{ not json");
-    expect(() => resolveConfig({ argv: [], env: { ...FULL, CONFIG_FILE: file } })).toThrow(/is not valid JSON/);
+  it("malformed JSON, with the line and column of the first problem", () => {
+    const file = configFile('{\n  // the bus\n  "NATS_URL": "nats://a:4222",\n  "DATA_DIR" "/data"\n}');
+    expect(() => resolveConfig({ argv: [], env: { ...FULL, CONFIG_FILE: file } })).toThrow(
+      `CONFIG_FILE ${file} is not valid JSON (comments and trailing commas are allowed): ColonExpected at line 4, column 14`,
+    );
+    expect(() => resolveConfig({ argv: [], env: { ...FULL, CONFIG_FILE: configFile("{ not json") } })).toThrow(/is not valid JSON.* at line 1, column 3$/);
+    expect(() => resolveConfig({ argv: [], env: { ...FULL, CONFIG_FILE: configFile("") } })).toThrow(/is not valid JSON/);
   });
 
   it("JSON that is not an object", () => {

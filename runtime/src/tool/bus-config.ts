@@ -1,7 +1,7 @@
 /**
  * The tool is configured like a service (telestion-runtime's resolveConfig): NATS_URL, NATS_USER,
- * NATS_PASSWORD from `--KEY=value`, the environment, `.env`, or `--dev` for a local server without
- * credentials. It is not a service itself, so SERVICE_NAME (and, where no files are read, DATA_DIR)
+ * NATS_PASSWORD (and for TLS NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY) from `--KEY=value`, the
+ * environment, `.env`, or `--dev` for a local server without credentials. It is not a service itself, so SERVICE_NAME (and, where no files are read, DATA_DIR)
  * get stand-ins instead of being required.
  */
 import { ConfigError, resolveConfig, type BaseConfig } from "../index.js";
