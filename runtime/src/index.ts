@@ -16,6 +16,7 @@ export { ERROR_HEADER, ERROR_CODE_HEADER, ServiceError, DEFAULT_HANDLER_LIMITS }
 export type { Handler, HandlerLimits, SubscribeOptions } from "./subscribe.js";
 export { subjectsOverlap, subjectProblem, registrationsProblem, isRuntimeSubject, RUNTIME_SUBJECT_PREFIX } from "./subjects.js";
 export type { SubjectKind } from "./subjects.js";
+export { microName, isMicroSubject, servicePackage, MICRO_PREFIX, FALLBACK_VERSION } from "./micro.js";
 export { HandlerLoad } from "./load.js";
 export type { LoadFigures } from "./load.js";
 export { logSubject, categoryProblem, LogCategoryError, LOG_SUBJECT_PREFIX, LOG_SUBJECT_PREFIX_DOTTED, LOG_SINK_SUBJECTS } from "./log.js";

@@ -12,6 +12,7 @@ import { HandlerLoad } from "./load.js";
 import { aliveFilePath, Heartbeat, startLiveness } from "./liveness.js";
 import { connectNats } from "./nats.js";
 import { reportConnectionStatus } from "./connection-status.js";
+import { answerMicro, servicePackage, type MicroResponder } from "./micro.js";
 import type { StandardSchemaV1 } from "./schema.js";
 import {
   ERROR_CODE_HEADER,
@@ -58,6 +59,7 @@ export class Service<Extra = unknown> {
   readonly #nc: NatsConnection | undefined;
   readonly #handlers: Handlers | undefined;
   readonly #onStop: Array<() => unknown> = [];
+  #micro: MicroResponder | undefined;
   #serviceDataDir: string | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -79,6 +81,9 @@ export class Service<Extra = unknown> {
       // Health answers from a thread of its own (see health.ts); it ends with stop().
       const health = serveHealth(nc, this, config);
       this.#onStop.push(() => health.stop());
+      // NATS micro discovery ($SRV.PING/INFO/STATS, see micro.ts) of this instance's reply handlers.
+      const handlers = this.#handlers;
+      this.#micro = answerMicro(nc, { serviceName, serviceId, started: new Date(), ...servicePackage(), endpoints: () => handlers.endpoints() });
     }
     // Beats the heartbeat and keeps the alive file for the --live probe (see liveness.ts); stopped after health.
     const liveness = startLiveness({ heartbeat, nc, file: aliveFilePath(config, serviceName), serviceId, serviceName });
@@ -166,6 +171,8 @@ export class Service<Extra = unknown> {
   }
 
   async #stop(timeoutMs: number): Promise<void> {
+    // A stopping instance leaves discovery first, so that `nats micro ls` no longer offers it.
+    this.#micro?.stop();
     const unfinished = (await this.#handlers?.stop(timeoutMs)) ?? 0;
     if (unfinished > 0) console.error(`[telestion] ${unfinished} handler(s) still running after ${timeoutMs} ms; stopping anyway`);
     for (const fn of this.#onStop) await fn();

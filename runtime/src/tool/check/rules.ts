@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { createInbox } from "@nats-io/transport-node";
 import { HEALTH_REPLY_BOUND_MS, HEALTH_SUBJECT, HEALTH_SUBJECTS } from "../../health.js";
 import { notAliveReason } from "../../liveness.js";
+import { isMicroSubject } from "../../micro.js";
 import { printable } from "../../one-line.js";
 import { BODY_CLASSES, concreteSubject } from "./bodies.js";
 import { STANDARD_KEYS, type CheckContext, type StandardKey } from "./context.js";
@@ -131,7 +132,8 @@ export const RULES: Rule[] = [
     needsMainRun: true,
     standard: "every subscription outside __telestion__ is in queue group SERVICE_NAME, so that instances share the messages",
     async run(ctx) {
-      const subs = serviceSubscriptions(await connectionsOf(ctx.server.monitorUrl, ctx.server.service.user));
+      // NATS micro discovery ($SRV.PING/INFO/STATS) is answered by every instance, outside any queue group.
+      const subs = serviceSubscriptions(await connectionsOf(ctx.server.monitorUrl, ctx.server.service.user)).filter((s) => !isMicroSubject(s.subject));
       ctx.subjects = [...new Set(subs.map((s) => s.subject))];
       if (subs.length === 0) return warn("no subscriptions outside __telestion__: nothing to check, and no subject to send bodies to");
       const wrong = subs.filter((s) => s.qgroup !== ctx.serviceName);
