@@ -96,21 +96,34 @@ describe.skipIf(python)(`telestion check: Python services with one flaw fail, na
     expect(code).toBe(1);
   }, 60_000);
 
-  it("one that subscribes without a queue group: queue-groups fails, in the one-line-per-rule text report", async () => {
-    const { code, stdout } = await runCli(["check", "--", ...PY_SERVICE, "no-queue-group"]);
+  it("one that subscribes in a foreign queue group: queue-groups fails, in the one-line-per-rule text report", async () => {
+    const { code, stdout } = await runCli(["check", "--", ...PY_SERVICE, "foreign-queue-group"]);
     const lines = stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^telestion check: python3 .*service\.py no-queue-group \(SERVICE_NAME checked-service, nats-server nats:\/\/127\.0\.0\.1:\d+\)$/);
+    expect(lines[0]).toMatch(/^telestion check: python3 .*service\.py foreign-queue-group \(SERVICE_NAME checked-service, nats-server nats:\/\/127\.0\.0\.1:\d+\)$/);
     const rules = lines.slice(1, -1);
     expect(rules).toHaveLength(EVERY_RULE.length);
     for (const line of rules) expect(line).toMatch(/^(PASS|FAIL|WARN) \S+ +\S/);
     expect(rules.filter((line) => line.startsWith("FAIL"))).toEqual([
-      expect.stringMatching(/^FAIL queue-groups +1 of 1 not in queue group "checked-service": python\.readings\.\* \(no queue group\) · standard: every subscription outside __telestion__ is in queue group SERVICE_NAME/),
+      expect.stringMatching(
+        /^FAIL queue-groups +1 of 1 in a queue group not named by SERVICE_NAME "checked-service": python\.readings\.\* \(queue group "other-service"\) · standard: a subscription in a queue group uses SERVICE_NAME or a name derived from it/,
+      ),
     ]);
     expect(lines.at(-1)).toMatch(/^required rule\(s\) failed: queue-groups \(17 passed, 1 failed, 1 warning\(s\), in [\d.]+ s\)$/);
     // The passwords are 24 random hex digits: none is ever printed.
     expect(stdout).not.toMatch(/[0-9a-f]{24}/);
     expect(code).toBe(1);
   }, 60_000);
+
+  it("queue groups are optional: without one, or in one derived from SERVICE_NAME, queue-groups passes", async () => {
+    for (const [variant, measured] of [
+      ["no-queue-group", /^1 subscription\(s\), none in a queue group \(every instance gets every message\): python\.readings\.\* \(no queue group\)$/],
+      ["derived-queue-group", /^1 subscription\(s\), all in queue groups of SERVICE_NAME: python\.readings\.\* \(queue group "checked-service\.readings"\)$/],
+    ] as const) {
+      const { code, report } = await checkJson([...PY_SERVICE, variant]);
+      expect(report.rules.find((entry) => entry.id === "queue-groups")).toMatchObject({ status: "PASS", measured: expect.stringMatching(measured) });
+      expect(code).toBe(0);
+    }
+  }, 120_000);
 
   it("one that prints its password: config.credentials and output fail (output is required for this)", async () => {
     const { code, report } = await checkJson([...PY_SERVICE, "prints-password"]);

@@ -130,16 +130,25 @@ export const RULES: Rule[] = [
     id: "queue-groups",
     required: true,
     needsMainRun: true,
-    standard: "every subscription outside __telestion__ is in queue group SERVICE_NAME, so that instances share the messages",
+    standard:
+      "a subscription in a queue group uses SERVICE_NAME or a name derived from it (SERVICE_NAME-… or SERVICE_NAME.…), " +
+      "so that the instances of this service, and no other, share its messages; a subscription without one is fine",
     async run(ctx) {
       // NATS micro discovery ($SRV.PING/INFO/STATS) is answered by every instance, outside any queue group.
       const subs = serviceSubscriptions(await connectionsOf(ctx.server.monitorUrl, ctx.server.service.user)).filter((s) => !isMicroSubject(s.subject));
       ctx.subjects = [...new Set(subs.map((s) => s.subject))];
       if (subs.length === 0) return warn("no subscriptions outside __telestion__: nothing to check, and no subject to send bodies to");
-      const wrong = subs.filter((s) => s.qgroup !== ctx.serviceName);
+      // The standard: queue groups "if you want to use this feature", then named by SERVICE_NAME. State every
+      // instance must keep subscribes without one; a group of another name would share messages with strangers.
+      const derived = (group: string) => group === ctx.serviceName || group.startsWith(`${ctx.serviceName}-`) || group.startsWith(`${ctx.serviceName}.`);
+      const foreign = subs.filter((s) => s.qgroup !== undefined && !derived(s.qgroup));
       const list = (some: Subscription[]) => some.map((s) => `${printable(s.subject, 80)}${s.qgroup === undefined ? " (no queue group)" : s.qgroup === ctx.serviceName ? "" : ` (queue group "${printable(s.qgroup, 40)}")`}`).join(", ");
-      if (wrong.length > 0) return fail(`${wrong.length} of ${subs.length} not in queue group "${ctx.serviceName}": ${list(wrong)}`);
-      return pass(`${subs.length} subscription(s), all in queue group "${ctx.serviceName}": ${list(subs)}`);
+      if (foreign.length > 0) {
+        return fail(`${foreign.length} of ${subs.length} in a queue group not named by SERVICE_NAME "${ctx.serviceName}": ${list(foreign)}`);
+      }
+      const ungrouped = subs.filter((s) => s.qgroup === undefined).length;
+      const remark = ungrouped === 0 ? "all in queue groups of SERVICE_NAME" : `${ungrouped} without a queue group (every instance gets those messages), the rest in queue groups of SERVICE_NAME`;
+      return pass(`${subs.length} subscription(s), ${ungrouped === subs.length ? "none in a queue group (every instance gets every message)" : remark}: ${list(subs)}`);
     },
   },
   {
