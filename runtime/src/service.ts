@@ -19,6 +19,7 @@ import {
   ERROR_HEADER,
   Handlers,
   ServiceError,
+  type EndpointStats,
   type Handler,
   type HandlerLimits,
   type SubscribeOptions,
@@ -31,7 +32,7 @@ export interface StartOptions<Extra = unknown> extends Omit<ConfigSources, "nats
   config?: StandardSchemaV1<unknown, Extra>;
   /** Bound for the first connect, in ms (default 5000). */
   connectTimeoutMs?: number;
-  /** Concurrency and pending limits of the service's handlers (see DEFAULT_HANDLER_LIMITS). */
+  /** Each handler's concurrency and pending limits, and the service's pending bytes (see DEFAULT_HANDLER_LIMITS). */
   handlerLimits?: Partial<HandlerLimits>;
   /** How long the main thread may not run before health says the instance is not alive, in ms (default 5000). */
   stallBoundMs?: number;
@@ -114,6 +115,11 @@ export class Service<Extra = unknown> {
   /** What health requests are answered with. */
   health(): HealthReport {
     return healthReport(this);
+  }
+
+  /** Each live handler registration's figures (messages, errors, time), in registration order. */
+  endpoints(): EndpointStats[] {
+    return this.#handlers?.endpoints() ?? [];
   }
 
   /** Handles messages on `subject`, in queue group SERVICE_NAME unless told otherwise. */

@@ -3,7 +3,7 @@ import { encodeBody } from "./encode.js";
 import type { RecentErrors } from "./errors.js";
 import type { HandlerLoad } from "./load.js";
 import { Message, MessageFormatError } from "./message.js";
-import { oneLine, printable } from "./one-line.js";
+import { messageLine, oneLine, printable } from "./one-line.js";
 import { ThrottledReport } from "./report.js";
 import { isRuntimeSubject, isWildcard, overlapProblem, type SubjectKind } from "./subjects.js";
 
@@ -18,17 +18,21 @@ export interface SubscribeOptions {
    * Off by default, so that `>` or `*` never sees them; the log sink turns it on.
    */
   system?: boolean;
+  /** This handler's own bounds, instead of the service's handlerLimits. */
+  maxConcurrent?: number;
+  maxPendingMessages?: number;
 }
 
 export interface HandlerLimits {
-  /** Async handlers running at once; further messages wait in arrival order. */
+  /** Per handler: its async calls running at once; further messages wait in arrival order. */
   maxConcurrent: number;
-  /** Messages that may wait; past this (or maxPendingBytes) a message is dropped and counted. */
+  /** Per handler: messages that may wait; past this (or maxPendingBytes) a message is dropped and counted. */
   maxPendingMessages: number;
+  /** For the whole service: bytes of all handlers' waiting messages together. */
   maxPendingBytes: number;
 }
 
-/** As NATS clients bound a subscription's pending messages (nats.go: 512 Ki messages, 64 MiB). */
+/** As NATS clients bound each subscription's pending messages (nats.go: 512 Ki messages, 64 MiB). */
 export const DEFAULT_HANDLER_LIMITS: HandlerLimits = {
   maxConcurrent: 100,
   maxPendingMessages: 65_536,
@@ -50,37 +54,74 @@ export class ServiceError extends Error {
   }
 }
 
-interface Registration {
+/** One registration's figures, as NATS micro discovery reports an endpoint's. */
+export interface EndpointStats {
   subject: string;
-  kind: SubjectKind;
+  kind: "subscribe" | "reply";
   queue: string | undefined;
-  handler: Handler;
-  /** A wildcard that must not see the runtime's own subjects. */
-  skipsRuntimeSubjects: boolean;
+  /** Messages handled (the handler returned, or its promise settled). */
+  numRequests: number;
+  /** Of those, the ones that failed: server (5xx) and client (4xx) errors alike, as NATS micro counts them. */
+  numErrors: number;
+  /** The last failure's one-line text, as the error reply says it ("" if none). */
+  lastError: string;
+  /** Total time spent in the handler, async ones until settled. */
+  processingTimeNs: number;
 }
 
-interface Waiting {
-  registration: Registration;
-  msg: Msg;
+interface Registration {
+  readonly subject: string;
+  readonly kind: SubjectKind;
+  readonly queue: string | undefined;
+  readonly handler: Handler;
+  /** A wildcard that must not see the runtime's own subjects. */
+  readonly skipsRuntimeSubjects: boolean;
+  readonly maxConcurrent: number;
+  readonly maxPendingMessages: number;
+  /** Messages waiting for one of this handler's slots, from `head` on (the consumed front is cleared). */
+  waiting: (Msg | undefined)[];
+  head: number;
+  inFlight: number;
+  /** Its figures in the shared HandlerLoad, or -1. */
+  loadSlot: number;
+  readonly backlog: ThrottledReport;
+  readonly drops: ThrottledReport;
+  /** Messages given to the handler so far; every TIMING_STRIDE-th of them is timed. */
+  calls: number;
+  numRequests: number;
+  numErrors: number;
+  lastError: string;
+  /** The timed messages that finished, and their time in the handler. */
+  timedRequests: number;
+  timedNs: number;
 }
+
+/**
+ * Reading the clock twice costs ~0.2 µs, about what a small handler does with a message: so past the
+ * first TIMED_ALWAYS messages of a handler only every TIMING_STRIDE-th is timed, and its total is
+ * their average times the messages handled (exact while every message is timed).
+ */
+const TIMED_ALWAYS = 64;
+const TIMING_STRIDE = 16;
+const NOT_TIMED = -1n;
 
 /**
  * Queue-group subscriptions and request/reply handlers. A handler that throws or rejects is reported
  * on one line, counted in the health figure, answered with an error reply only when it is a reply
- * handler, and never stops the service or its other handlers. Async handlers run concurrently up to
- * a bound; past it messages wait in arrival order, within pending limits. Nothing here may throw into
- * the NATS client's socket reader: that would stop it reading, health requests included.
+ * handler, and never stops the service or its other handlers; a reply handler's client error (4xx) is
+ * the sender's problem: answered, not counted. Each registration has its own concurrency bound and
+ * waiting queue (as NATS clients bound each subscription's pending messages), so a flood on one
+ * subject never delays another; the bytes waiting are bounded for the whole service. Nothing here may
+ * throw into the NATS client's socket reader: that would stop it reading, health requests included.
  */
 export class Handlers {
   readonly #registrations: Registration[] = [];
   readonly #subscriptions = new Set<Subscription>();
-  readonly #inFlight = new Set<Promise<void>>();
-  readonly #waiting: Waiting[] = [];
-  #waitingHead = 0;
-  #waitingBytes = 0;
+  #inFlight = 0;
+  #pending = 0;
+  #pendingBytes = 0;
   #drained: (() => void) | undefined;
-  readonly #backlog: ThrottledReport;
-  readonly #drops: ThrottledReport;
+  readonly #refused: ThrottledReport;
   readonly #limits: HandlerLimits;
 
   constructor(
@@ -92,8 +133,10 @@ export class Handlers {
     private readonly report: (line: string) => void = (line) => console.error(line),
   ) {
     this.#limits = { ...DEFAULT_HANDLER_LIMITS, ...limits };
-    this.#backlog = new ThrottledReport(report);
-    this.#drops = new ThrottledReport(report);
+    for (const key of Object.keys(DEFAULT_HANDLER_LIMITS) as (keyof HandlerLimits)[]) {
+      checkLimit(`handlerLimits.${key}`, this.#limits[key]);
+    }
+    this.#refused = new ThrottledReport(report);
   }
 
   subscribe(subject: string, handler: Handler, options: SubscribeOptions = {}): Subscription {
@@ -104,12 +147,27 @@ export class Handlers {
     return this.#listen(subject, handler, options, "reply");
   }
 
+  /** Async handler calls running now, all handlers together. */
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#inFlight;
   }
 
+  /** Messages waiting for a handler slot, all handlers together. */
   get pending(): number {
-    return this.#waiting.length - this.#waitingHead;
+    return this.#pending;
+  }
+
+  /** Each live registration's figures, in registration order (for NATS micro discovery). */
+  endpoints(): EndpointStats[] {
+    return this.#registrations.map((r) => ({
+      subject: r.subject,
+      kind: r.kind,
+      queue: r.queue,
+      numRequests: r.numRequests,
+      numErrors: r.numErrors,
+      lastError: r.lastError,
+      processingTimeNs: r.timedRequests === 0 ? 0 : Math.round((r.timedNs / r.timedRequests) * r.numRequests),
+    }));
   }
 
   /**
@@ -118,23 +176,41 @@ export class Handlers {
    */
   async stop(timeoutMs: number): Promise<number> {
     await Promise.all([...this.#subscriptions].map((sub) => sub.drain().catch(() => undefined)));
-    if (this.inFlight + this.pending === 0) return 0;
+    if (this.#inFlight + this.#pending === 0) return 0;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     const drained = new Promise<void>((resolve) => (this.#drained = resolve));
     await Promise.race([drained, deadline]);
     clearTimeout(timer);
-    return this.inFlight + this.pending;
+    return this.#inFlight + this.#pending;
   }
 
   #listen(subject: string, handler: Handler, options: SubscribeOptions, kind: SubjectKind): Subscription {
     const queue = options.queue === false ? undefined : (options.queue ?? this.defaultQueue);
+    const maxConcurrent = options.maxConcurrent ?? this.#limits.maxConcurrent;
+    const maxPendingMessages = options.maxPendingMessages ?? this.#limits.maxPendingMessages;
+    checkLimit("maxConcurrent", maxConcurrent);
+    checkLimit("maxPendingMessages", maxPendingMessages);
     const registration: Registration = {
       subject,
       kind,
       queue,
       handler,
       skipsRuntimeSubjects: options.system !== true && isWildcard(subject) && !isRuntimeSubject(subject),
+      maxConcurrent,
+      maxPendingMessages,
+      waiting: [],
+      head: 0,
+      inFlight: 0,
+      loadSlot: -1,
+      backlog: new ThrottledReport(this.report),
+      drops: new ThrottledReport(this.report),
+      calls: 0,
+      numRequests: 0,
+      numErrors: 0,
+      lastError: "",
+      timedRequests: 0,
+      timedNs: 0,
     };
     this.#refuseOverlap(registration);
     const sub = this.nc.subscribe(subject, {
@@ -144,11 +220,14 @@ export class Handlers {
         else this.#receive(registration, msg);
       },
     });
+    registration.loadSlot = this.load.claim(subject);
     this.#registrations.push(registration);
     this.#subscriptions.add(sub);
     void sub.closed.then(() => {
       this.#subscriptions.delete(sub);
       this.#registrations.splice(this.#registrations.indexOf(registration), 1);
+      this.load.release(registration.loadSlot);
+      registration.loadSlot = -1;
     });
     return sub;
   }
@@ -159,122 +238,172 @@ export class Handlers {
     for (const other of this.#registrations) {
       if (other.queue !== registration.queue) continue;
       const problem = overlapProblem(other, registration);
-      if (problem) {
-        throw new Error(
-          `${problem}, or give one of them its own queue group ({ queue: "<name>" } or { queue: false }) ` +
-            `(both are in queue group "${registration.queue}")`,
-        );
-      }
+      if (problem) throw new Error(`${problem} (both are in queue group "${registration.queue}")`);
     }
   }
 
-  #receive(registration: Registration, msg: Msg): void {
-    if (registration.skipsRuntimeSubjects && isRuntimeSubject(msg.subject)) return;
-    if (this.#inFlight.size < this.#limits.maxConcurrent && this.pending === 0) {
-      this.#run(registration, msg);
+  #receive(r: Registration, msg: Msg): void {
+    if (r.skipsRuntimeSubjects && isRuntimeSubject(msg.subject)) return;
+    if (r.inFlight < r.maxConcurrent && r.head === r.waiting.length) {
+      this.#run(r, msg);
       return;
     }
     const size = msg.data.byteLength;
-    if (this.pending >= this.#limits.maxPendingMessages || this.#waitingBytes + size > this.#limits.maxPendingBytes) {
+    const waiting = r.waiting.length - r.head;
+    if (waiting >= r.maxPendingMessages || this.#pendingBytes + size > this.#limits.maxPendingBytes) {
       this.errors.record();
       this.load.addDropped();
-      this.#drops.add(
+      this.load.addHandlerDropped(r.loadSlot);
+      r.drops.add(
         (count) =>
-          `[telestion] dropped ${count} message(s) on ${quote(msg.subject)}: ${this.pending} waiting for a handler ` +
-          `(limits: ${this.#limits.maxPendingMessages} messages, ${this.#limits.maxPendingBytes} bytes)`,
+          `[telestion] dropped ${count} message(s) on ${quote(msg.subject)}: ${waiting} waiting for its handler ` +
+          `(limits: ${r.maxPendingMessages} messages per handler, ${this.#limits.maxPendingBytes} bytes in all)`,
       );
       return;
     }
-    this.#waiting.push({ registration, msg });
-    this.#waitingBytes += size;
-    this.load.pending = this.pending;
-    this.#backlog.add(
+    r.waiting.push(msg);
+    this.#pendingBytes += size;
+    this.#pending++;
+    this.#showLoad(r);
+    r.backlog.add(
       () =>
-        `[telestion] all ${this.#limits.maxConcurrent} handler slots busy: ${this.pending} message(s) waiting ` +
-        `(latest on ${quote(msg.subject)})`,
+        `[telestion] all ${r.maxConcurrent} handler slots for ${quote(r.subject)} busy: ` +
+        `${waiting + 1} message(s) waiting (latest on ${quote(msg.subject)})`,
     );
   }
 
-  /** Starts waiting messages while slots are free. */
-  #pump(): void {
-    while (this.pending > 0 && this.#inFlight.size < this.#limits.maxConcurrent) {
-      const next = this.#waiting[this.#waitingHead]!;
-      this.#waiting[this.#waitingHead++] = undefined as unknown as Waiting;
-      this.#waitingBytes -= next.msg.data.byteLength;
-      if (this.#waitingHead > 1024 && this.#waitingHead * 2 > this.#waiting.length) {
-        this.#waiting.splice(0, this.#waitingHead);
-        this.#waitingHead = 0;
+  /** Starts `r`'s waiting messages while it has free slots. */
+  #pump(r: Registration): void {
+    while (r.head < r.waiting.length && r.inFlight < r.maxConcurrent) {
+      const msg = r.waiting[r.head]!;
+      r.waiting[r.head++] = undefined;
+      if (r.head === r.waiting.length) {
+        r.waiting = [];
+        r.head = 0;
+      } else if (r.head > 1024 && r.head * 2 > r.waiting.length) {
+        r.waiting.splice(0, r.head);
+        r.head = 0;
       }
-      this.#run(next.registration, next.msg);
+      this.#pendingBytes -= msg.data.byteLength;
+      this.#pending--;
+      this.#run(r, msg);
     }
-    this.load.pending = this.pending;
-    if (this.pending === 0 && this.#inFlight.size === 0) this.#drained?.();
+    this.#showLoad(r);
+    if (this.#pending === 0 && this.#inFlight === 0) this.#drained?.();
   }
 
-  #run(registration: Registration, msg: Msg): void {
+  #showLoad(r: Registration): void {
+    this.load.inFlight = this.#inFlight;
+    this.load.pending = this.#pending;
+    this.load.setHandler(r.loadSlot, r.inFlight, r.waiting.length - r.head);
+  }
+
+  #run(r: Registration, msg: Msg): void {
+    const call = r.calls++;
+    const start = call < TIMED_ALWAYS || call % TIMING_STRIDE === 0 ? process.hrtime.bigint() : NOT_TIMED;
     let result: unknown;
     try {
-      result = registration.handler(new Message(msg));
+      result = r.handler(new Message(msg));
     } catch (err) {
-      this.#fail(registration, msg, err);
+      this.#handled(r, start);
+      this.#fail(r, msg, err);
       return;
     }
     if (!isThenable(result)) {
-      if (registration.kind === "reply") this.#respond(registration, msg, result);
+      this.#handled(r, start);
+      if (r.kind === "reply") this.#respond(r, msg, result);
       return;
     }
-    const done: Promise<void> = Promise.resolve(result).then(
+    r.inFlight++;
+    this.#inFlight++;
+    this.#showLoad(r);
+    void Promise.resolve(result).then(
       (value) => {
-        if (registration.kind === "reply") this.#respond(registration, msg, value);
+        this.#settled(r, start);
+        if (r.kind === "reply") this.#respond(r, msg, value);
+        this.#pump(r);
       },
-      (err: unknown) => this.#fail(registration, msg, err),
+      (err: unknown) => {
+        this.#settled(r, start);
+        this.#fail(r, msg, err);
+        this.#pump(r);
+      },
     );
-    this.#inFlight.add(done);
-    this.load.inFlight = this.#inFlight.size;
-    void done.then(() => {
-      this.#inFlight.delete(done);
-      this.load.inFlight = this.#inFlight.size;
-      this.#pump();
-    });
   }
 
-  #respond(registration: Registration, msg: Msg, value: unknown): void {
+  #handled(r: Registration, start: bigint): void {
+    r.numRequests++;
+    if (start === NOT_TIMED) return;
+    r.timedRequests++;
+    r.timedNs += Number(process.hrtime.bigint() - start);
+  }
+
+  #settled(r: Registration, start: bigint): void {
+    this.#handled(r, start);
+    r.inFlight--;
+    this.#inFlight--;
+  }
+
+  #respond(r: Registration, msg: Msg, value: unknown): void {
     if (!msg.reply) return;
     let body: Uint8Array;
     try {
       body = encodeBody(value);
     } catch (err) {
-      this.#fail(registration, msg, err);
+      this.#fail(r, msg, err);
       return;
     }
     const limit = this.nc.info?.max_payload;
     if (limit !== undefined && body.byteLength > limit) {
-      this.#fail(registration, msg, new Error(`the reply of ${body.byteLength} bytes exceeds the server's max_payload of ${limit} bytes`));
+      this.#fail(r, msg, new Error(`the reply of ${body.byteLength} bytes exceeds the server's max_payload of ${limit} bytes`));
       return;
     }
-    this.#send(registration, msg, body);
+    this.#send(r, msg, body);
   }
 
-  /** Reports and counts a failure; only a reply handler answers it, with an error reply. */
-  #fail(registration: Registration, msg: Msg | undefined, err: unknown): void {
-    this.errors.record();
-    const text = oneLine(err);
-    this.report(`[telestion] handler for ${quote(msg?.subject ?? registration.subject)} failed: ${text}`);
-    if (registration.kind !== "reply" || !msg?.reply) return;
+  /**
+   * A failure: only a reply handler answers it, with an error reply. A reply handler's client error
+   * (4xx: the request was wrong) is the sender's, so it is neither counted in health nor printed
+   * each time; everything else is counted and printed.
+   */
+  #fail(r: Registration, msg: Msg | undefined, err: unknown): void {
+    const code = errorCode(err);
+    // The text a handler chose for its ServiceError or a MessageFormatError is the message; for any
+    // other error the class name helps ("TypeError: …").
+    const text = err instanceof ServiceError || err instanceof MessageFormatError ? messageLine(err) : oneLine(err);
+    const subject = quote(msg?.subject ?? r.subject);
+    r.numErrors++;
+    r.lastError = text;
+    if (r.kind === "reply" && code >= 400 && code < 500) {
+      this.#refused.add((count) => `[telestion] refused ${count} request(s) as client errors (${code}), latest on ${subject}: ${text}`);
+    } else {
+      this.errors.record();
+      this.report(`[telestion] handler for ${subject} failed: ${text}`);
+    }
+    if (r.kind !== "reply" || !msg?.reply) return;
     const h = headers();
     h.set(ERROR_HEADER, text);
-    h.set(ERROR_CODE_HEADER, String(errorCode(err)));
-    this.#send(registration, msg, encodeBody({ error: text }), h);
+    h.set(ERROR_CODE_HEADER, String(code));
+    this.#send(r, msg, encodeBody({ error: text }), h);
   }
 
   /** The last step of every reply: a reply that cannot be sent is counted and reported, never thrown. */
-  #send(registration: Registration, msg: Msg, body: Uint8Array, hdrs?: MsgHdrs): void {
+  #send(r: Registration, msg: Msg, body: Uint8Array, hdrs?: MsgHdrs): void {
     try {
       msg.respond(body, hdrs ? { headers: hdrs } : undefined);
     } catch (err) {
+      const text = oneLine(err);
+      r.numErrors++;
+      r.lastError = text;
       this.errors.record();
-      this.report(`[telestion] cannot reply on ${quote(registration.subject)}: ${oneLine(err)}`);
+      this.report(`[telestion] cannot reply on ${quote(r.subject)}: ${text}`);
     }
+  }
+}
+
+function checkLimit(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a whole number of at least 1, not ${String(value)}`);
   }
 }
 

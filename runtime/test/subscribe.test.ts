@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it, vi } from "vitest";
 import { ServiceError, type Message } from "../src/index.js";
 import { useTestBus, waitUntil } from "./helpers/services.js";
 
@@ -132,9 +133,82 @@ describe("reply: request/reply", () => {
     const err = await client.request("fail.json", new Uint8Array([0xff])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceError);
     expect((err as ServiceError).code).toBe(400);
-    expect((err as ServiceError).message).toMatch(/MessageFormatError: body on "fail.json" is not valid JSON/);
+    expect((err as ServiceError).message).toMatch(/^"fail.json" answered with an error: body on "fail.json" is not valid JSON/);
     expect((await client.request("fine")).text()).toBe("still here");
-    expect(service.errors.total).toBe(4);
+    // fail.json's 400 is the sender's error, not the service's.
+    expect(service.errors.total).toBe(3);
+  });
+
+  it("a client error (4xx) is answered with the handler's own message, and neither counted nor printed as a failure", async () => {
+    const service = await bus.start("reply-client-errors");
+    const client = await bus.start("reply-client-errors-client");
+    const report = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    service.reply("client.missing", (m) => {
+      throw new ServiceError(404, `no sensor named ${m.text()}`);
+    });
+    service.reply("client.format", async (m) => m.json());
+    service.reply("client.down", () => {
+      throw new ServiceError(503, "the sensor bus is down");
+    });
+    service.subscribe("client.listener", () => {
+      throw new ServiceError(400, "a subscription's failure is the service's own");
+    });
+    await service.nc.flush();
+
+    for (let i = 0; i < 20; i++) {
+      const reply = await client.nc.request("client.missing", new TextEncoder().encode("t9"), { timeout: 2_000 });
+      expect(reply.headers?.get("Nats-Service-Error")).toBe("no sensor named t9");
+      expect(reply.headers?.get("Nats-Service-Error-Code")).toBe("404");
+      expect(reply.json()).toEqual({ error: "no sensor named t9" });
+    }
+    const format = await client.nc.request("client.format", new Uint8Array([0xff]), { timeout: 2_000 });
+    expect(format.headers?.get("Nats-Service-Error-Code")).toBe("400");
+    expect(format.headers?.get("Nats-Service-Error")).toMatch(/^body on "client.format" is not valid JSON/);
+    expect(service.errors.total).toBe(0);
+
+    const down = await client.nc.request("client.down", new Uint8Array(0), { timeout: 2_000 });
+    expect(down.headers?.get("Nats-Service-Error")).toBe("the sensor bus is down");
+    expect(down.headers?.get("Nats-Service-Error-Code")).toBe("503");
+    client.publish("client.listener", "x");
+    await waitUntil(() => service.errors.total === 2);
+    const lines = report.mock.calls.flat().map(String);
+    report.mockRestore();
+    expect(lines.filter((line) => line.includes("failed:"))).toEqual([
+      '[telestion] handler for "client.down" failed: the sensor bus is down',
+      `[telestion] handler for "client.listener" failed: a subscription's failure is the service's own`,
+    ]);
+    // The 21 refused requests: one throttled line, not one each.
+    expect(lines.filter((line) => line.includes("refused"))).toEqual([
+      '[telestion] refused 1 request(s) as client errors (404), latest on "client.missing": no sensor named t9',
+    ]);
+  });
+
+  it("endpoints(): per registration, in order, its messages, failures (4xx too), last error and time in the handler", async () => {
+    const service = await bus.start("reply-endpoints");
+    const client = await bus.start("reply-endpoints-client");
+    const report = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    let seen = 0;
+    service.subscribe("endpoints.in", () => void seen++, { queue: false });
+    service.reply("endpoints.slow", async (m) => {
+      await sleep(50);
+      if (m.text() === "404") throw new ServiceError(404, "nothing here");
+      if (m.text() === "crash") throw new Error("broken");
+      return "ok";
+    });
+    await service.nc.flush();
+    for (let i = 0; i < 10; i++) client.publish("endpoints.in", i);
+    for (const body of ["a", "404", "b", "crash"]) await client.request("endpoints.slow", new TextEncoder().encode(body)).catch(() => undefined);
+    await waitUntil(() => seen === 10);
+    report.mockRestore();
+    const [listener, slow, ...rest] = service.endpoints();
+    expect(rest).toEqual([]);
+    expect(listener).toMatchObject({ subject: "endpoints.in", kind: "subscribe", queue: undefined, numRequests: 10, numErrors: 0, lastError: "" });
+    expect(slow).toMatchObject({ subject: "endpoints.slow", kind: "reply", queue: "reply-endpoints", numRequests: 4, numErrors: 2, lastError: "broken" });
+    // Four async calls of at least 50 ms each, timed until settled (timer granularity: 1 ms either way).
+    expect(slow!.processingTimeNs).toBeGreaterThanOrEqual(4 * 49e6);
+    expect(slow!.processingTimeNs).toBeLessThan(4 * 2_000e6);
+    expect(listener!.processingTimeNs).toBeGreaterThan(0);
+    expect(listener!.processingTimeNs).toBeLessThan(slow!.processingTimeNs);
   });
 
   it("a plain NATS client sees the error reply as headers and a JSON body", async () => {
