@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import prompts from "prompts";
+import { PassThrough } from "node:stream";
+import prompts, { type PromptType } from "prompts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Context, resolveAnswers } from "../src/answers.js";
 import { parseCommandLine } from "../src/args.js";
@@ -148,7 +149,37 @@ describe("cancelling", () => {
   });
 });
 
-describe("wrap: problems shown under a question fit an 80-column terminal", () => {
+/**
+ * The answer the text question (LinePrompt, prompts type "line" from src/prompt.ts) gives to `keys`,
+ * typed on a stream as a terminal sends them: "\x7f" Backspace, "\x15" Ctrl-U, "\r" Enter.
+ */
+async function answer(initial: string, keys: string): Promise<unknown> {
+  const stdin = new PassThrough();
+  const asked = prompts({ type: "line" as PromptType, name: "value", message: "Subjects", initial, stdin, stdout: new PassThrough() });
+  stdin.write(keys);
+  return (await asked).value;
+}
+
+describe("line editing in a text question", () => {
+  it.each([
+    ["Enter takes the default", "\r", "sensors.>"],
+    ["typing replaces the default", "a.b\r", "a.b"],
+    ["Backspace on the default erases it: Enter then answers empty", "\x7f\r", ""],
+    ["Ctrl-U on the default erases it", "\x15\r", ""],
+    ["erasing what was typed shows the default again", "ab\x7f\x7f\r", "sensors.>"],
+    ["after erasing the default, what is typed", "\x7fa.b\r", "a.b"],
+    ["Ctrl-U clears what was typed before the cursor", "wrong\x15a.b\r", "a.b"],
+    ["Ctrl-W deletes the word before the cursor and the spaces after it", "a.b, c.d  \x17e.f\r", "a.b, e.f"],
+    ["Ctrl-A and Ctrl-E move to the start and the end", "b.c\x01a.\x05.d\r", "a.b.c.d"],
+    ["Home and End move to the start and the end", "b\x1b[Ha\x1b[Fc\r", "abc"],
+    ["Ctrl-U keeps what is after the cursor", "x.a.b\x1b[D\x1b[D\x1b[D\x15\r", "a.b"],
+    ["other control characters and function keys are not typed", "a\x02\x0b\x1b[15~\x00b\r", "ab"],
+  ])("%s", async (_name, keys, expected) => {
+    expect(await answer("sensors.>", keys)).toBe(expected);
+  });
+});
+
+describe("wrap: problems shown under a question fit the terminal", () => {
   it("breaks at spaces, keeps short text whole, and cuts a word longer than the width", () => {
     expect(wrap("short enough", 76)).toBe("short enough");
     const long = 'subscription subject "sensors.>" and reply subject "sensors.get" overlap: NATS would give each message both match to only one of their handlers';
