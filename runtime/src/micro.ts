@@ -98,6 +98,8 @@ function standardFields(source: MicroSource, verb: MicroVerb) {
   };
 }
 
+// queue_group is "" for an endpoint without one, as nats.go (and so the NATS CLI) sends it: some
+// clients (nats-py's parsers) require the key.
 function replyEndpoints(source: MicroSource): EndpointStats[] {
   return source.endpoints().filter((e) => e.kind === "reply");
 }
@@ -110,7 +112,7 @@ export function microResponse(source: MicroSource, verb: MicroVerb): Record<stri
     return {
       ...standard,
       description: source.description,
-      endpoints: replyEndpoints(source).map((e) => ({ name: microName(e.subject), subject: e.subject, queue_group: e.queue, metadata: {} })),
+      endpoints: replyEndpoints(source).map((e) => ({ name: microName(e.subject), subject: e.subject, queue_group: e.queue ?? "", metadata: {} })),
     };
   }
   return {
@@ -121,7 +123,7 @@ export function microResponse(source: MicroSource, verb: MicroVerb): Record<stri
       return {
         name: microName(e.subject),
         subject: e.subject,
-        queue_group: e.queue,
+        queue_group: e.queue ?? "",
         num_requests: e.numRequests,
         num_errors: e.numErrors,
         last_error: e.lastError,

@@ -133,7 +133,7 @@ describe("NATS micro discovery against a real nats-server", () => {
     expect(info.endpoints).toEqual(
       expect.arrayContaining([
         { name: "sensor_read", subject: "sensor.read", queue_group: "micro-test", metadata: {} },
-        { name: "sensor_calibrate", subject: "sensor.calibrate", metadata: {} },
+        { name: "sensor_calibrate", subject: "sensor.calibrate", queue_group: "", metadata: {} },
       ]),
     );
     expect(info.endpoints).toHaveLength(2);
@@ -149,7 +149,7 @@ describe("NATS micro discovery against a real nats-server", () => {
     expect(read.processing_time).toBeGreaterThan(0);
     expect(read.average_processing_time).toBe(Math.round((read.processing_time as number) / 3));
     const calibrate = stats.endpoints.find((e) => e.subject === "sensor.calibrate")!;
-    expect(calibrate).toMatchObject({ num_requests: 0, num_errors: 0, last_error: "", processing_time: 0, average_processing_time: 0 });
+    expect(calibrate).toMatchObject({ queue_group: "", num_requests: 0, num_errors: 0, last_error: "", processing_time: 0, average_processing_time: 0 });
   });
 
   it("two instances of one service both answer PING, each with its own id", async () => {
