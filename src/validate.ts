@@ -59,7 +59,7 @@ export function splitSubjects(values: string | readonly string[]): string[] {
 
 /**
  * Each subject valid, and no two of them overlapping (wildcard-aware): the handlers of one service
- * share a queue group, where NATS gives a message both match to only one of them. The runtime refuses
+ * share a queue group, where NATS hands each message to only one of them. The runtime refuses
  * the same at registration; the rule is telestion-runtime's (runtime/src/subjects.ts).
  */
 export function subjectsProblem(subscribe: readonly string[], reply: readonly string[]): string | undefined {

@@ -182,7 +182,7 @@ describe("line editing in a text question", () => {
 describe("wrap: problems shown under a question fit the terminal", () => {
   it("breaks at spaces, keeps short text whole, and cuts a word longer than the width", () => {
     expect(wrap("short enough", 76)).toBe("short enough");
-    const long = 'subscription subject "sensors.>" and reply subject "sensors.get" overlap: NATS would give each message both match to only one of their handlers';
+    const long = 'subscription subject "sensors.>" and reply subject "sensors.get" overlap, and NATS hands each message of a queue group to only one handler';
     const lines = wrap(long, 76).split("\n");
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(76);

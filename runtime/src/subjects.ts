@@ -48,9 +48,13 @@ export function overlapProblem(first: Registration, second: Registration): strin
       ? `${what(first)} is given twice; give each subject once`
       : `subject "${first.subject}" is both a subscription and a reply subject; give it to one handler`;
   }
+  // Reply subjects are concrete, so the subscription is the one that can leave the queue group.
+  const subscription = [first, second].find((r) => r.kind === "subscribe" && isWildcard(r.subject)) ?? first;
   return (
-    `${what(first)} and ${what(second)} overlap: NATS would give each message both match to only one of ` +
-    `their handlers; choose subjects that no message matches both of (e.g. narrow the wildcard)`
+    `${what(first)} and ${what(second)} overlap, and NATS hands each message of a queue group to only one ` +
+    `handler, so each would miss some of the messages meant for it; narrow the wildcard so that no subject ` +
+    `matches both, or subscribe to "${subscription.subject}" with { queue: false } if every instance must see ` +
+    `every message (e.g. to keep state)`
   );
 }
 
