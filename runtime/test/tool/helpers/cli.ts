@@ -14,6 +14,8 @@ export const TSX = pathToFileURL(join(REPO, "node_modules", "tsx", "dist", "load
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** What the command reads on stdin (none: stdin is closed). */
+  input?: string | Uint8Array;
 }
 
 export interface Finished {
@@ -51,8 +53,12 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   const child = spawn(process.execPath, ["--import", TSX, FROM_SOURCE, ...args], {
     cwd: options.cwd ?? REPO,
     env: childEnv(options.env),
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  // Without input, stdin ends at once, as from /dev/null. A command that exits before reading all of
+  // it (bad input) closes the pipe: that is its answer, not the test's error.
+  child.stdin.on("error", () => undefined);
+  child.stdin.end(options.input);
   let stdout = "";
   let stderr = "";
   const listeners = new Set<() => void>();
