@@ -111,7 +111,8 @@ class LinePrompt extends TextPrompt {
   private drawProblem(): void {
     const columns = this.out.columns || 80;
     // One column spare: a row filling the last column leaves the cursor in it, waiting to wrap.
-    const rows = wrap(this.errorMsg, columns - 3).split("\n");
+    // (Below 23 columns rows wrap on the screen; the minimum only keeps wrap() finite.)
+    const rows = wrap(this.errorMsg, Math.max(20, columns - 3)).split("\n");
     const coloured = this.outputText.includes(ESC); // prompts' colours are on (no NO_COLOR, a terminal)
     const shown = rows.map((row, index) => `${index === 0 ? "›" : " "} ${coloured ? `${ESC}[31m${row}${ESC}[39m` : row}`);
     // The column the question's last row ends in (the cursor stays in the last one rather than wrap).
