@@ -90,6 +90,7 @@ export function notAliveReason(reply: unknown): string | undefined {
   if (typeof reply !== "object" || reply === null || (reply as Partial<Liveness>).alive !== false) return undefined;
   const liveness = reply as Partial<Liveness>;
   const reasons: string[] = [];
+  // A stall shorter than the smallest bound cannot be why (the reply does not carry the bound itself).
   if (typeof liveness.stalledMs === "number" && liveness.stalledMs >= MIN_STALL_BOUND_MS) {
     reasons.push(`its main thread has not run for ${seconds(liveness.stalledMs)} (a handler that never returns?)`);
   }
@@ -97,6 +98,7 @@ export function notAliveReason(reply: unknown): string | undefined {
   return reasons.join(" and ") || "it says it is not alive";
 }
 
+/** `7.3 s`: ms as the probes' lines show them. */
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
