@@ -53,9 +53,11 @@ export async function connectNats(config: BaseConfig, options: ConnectOptions = 
     // The client leaves a socket open when a server accepts TCP but never speaks NATS,
     // which would keep a failed process alive: close what this attempt opened.
     sockets.destroyAll();
-    // A server that refuses the client certificate drops the connection after the handshake, which the client
-    // reports as a timeout: ask the server why (it answers with a TLS alert) before saying that nobody answered.
-    const refusal = err instanceof errors.TimeoutError && tls ? await tlsRefusal(servers[0]!, tls, Math.min(timeout, 2_000)) : undefined;
+    // A server that refuses the client certificate drops the connection after the handshake, which the
+    // client reports as a timeout: ask the server why (it answers with a TLS alert) before saying that
+    // nobody answered.
+    const refusal =
+      err instanceof errors.TimeoutError && tls ? await tlsRefusal(servers[0]!, tls, Math.min(timeout, 2_000)) : undefined;
     if (refusal !== undefined) throw describeTlsRefusal(refusal, where, config);
     throw describeConnectError(err, where, config, timeout);
   } finally {
@@ -91,7 +93,10 @@ function describeConnectError(err: unknown, where: string, config: BaseConfig, t
 }
 
 /** Node's codes for a server certificate that fails verification (see tls.connect's `rejectUnauthorized`). */
-const UNTRUSTED_CERT = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_SIGNATURE_FAILURE|CERT_UNTRUSTED)$/;
+const UNTRUSTED_CERT = new RegExp(
+  "^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN" +
+    "|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_SIGNATURE_FAILURE|CERT_UNTRUSTED)$",
+);
 
 /** A failed TLS handshake or a server without TLS, as one line naming the variable to fix; undefined for other errors. */
 function describeTlsError(err: unknown, where: string, config: BaseConfig): NatsConnectError | undefined {
@@ -100,12 +105,17 @@ function describeTlsError(err: unknown, where: string, config: BaseConfig): Nats
   if (UNTRUSTED_CERT.test(code)) {
     return new NatsConnectError(
       config.NATS_TLS_CA
-        ? `the TLS certificate of NATS server at ${where} is not signed by NATS_TLS_CA ${config.NATS_TLS_CA} (${err.message}): set NATS_TLS_CA to the CA that signed the server's certificate`
-        : `the TLS certificate of NATS server at ${where} is not trusted (${err.message}): set NATS_TLS_CA to the PEM file of the CA that signed it`,
+        ? `the TLS certificate of NATS server at ${where} is not signed by NATS_TLS_CA ${config.NATS_TLS_CA} ` +
+            `(${err.message}): set NATS_TLS_CA to the CA that signed the server's certificate`
+        : `the TLS certificate of NATS server at ${where} is not trusted (${err.message}): ` +
+            "set NATS_TLS_CA to the PEM file of the CA that signed it",
     );
   }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-    return new NatsConnectError(`the TLS certificate of NATS server at ${where} is not made out to that host (${err.message}): use a host name the certificate names in NATS_URL`);
+    return new NatsConnectError(
+      `the TLS certificate of NATS server at ${where} is not made out to that host (${err.message}): ` +
+        "use a host name the certificate names in NATS_URL",
+    );
   }
   if (/^CERT_(HAS_EXPIRED|NOT_YET_VALID)$/.test(code)) {
     return new NatsConnectError(`the TLS certificate of NATS server at ${where} is not valid now (${err.message}): renew the server's certificate`);

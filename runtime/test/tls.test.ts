@@ -6,14 +6,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServer } from "../../test-support/nats-server.js";
 import { createInbox } from "@nats-io/transport-node";
-import { connectNats, startService } from "../src/index.js";
+import { connectNats, startService, type BaseConfig } from "../src/index.js";
 import { fixture, runTs } from "./helpers/child.js";
 import { makeTestCerts, tlsServerConfig, type TestCerts } from "./helpers/certs.js";
 import { runCli } from "./tool/helpers/cli.js";
 
 let certs: TestCerts;
 let nats: NatsServer;
-let env: Record<string, string>;
+let env: BaseConfig & Record<string, string>;
 
 beforeAll(async () => {
   certs = makeTestCerts();
@@ -79,7 +79,7 @@ describe("a service over TLS", () => {
       await sleep(300); // the service's main thread is busy now
       const inbox = createInbox();
       const replies: string[] = [];
-      const sub = client.subscribe(inbox, { callback: (_err, msg) => replies.push(msg.string()) });
+      const sub = client.subscribe(inbox, { callback: (_err, msg) => void replies.push(msg.string()) });
       const asked = Date.now();
       client.publish("__telestion__/health", "", { reply: inbox });
       while (replies.length === 0 && Date.now() - asked < 1_000) await sleep(10);
