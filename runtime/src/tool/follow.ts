@@ -1,20 +1,27 @@
 /**
  * `tail -f` for log files: polls (fs.watch is unreliable on network and container file systems),
  * prints whole lines only, starts over when a file shrank (rotated or truncated), and picks up files
- * that appear later. Resolves on SIGINT/SIGTERM.
+ * that appear later. Resolves on SIGINT/SIGTERM. A file in `start` is followed from that offset (the
+ * end of what was already shown), any other from its beginning.
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { LogFile } from "./commands/logs.js";
 
 const POLL_MS = 200;
+/** At most this much of one file is read per poll, so a file that appears at 1 GB is read in steps. */
+const MAX_READ_BYTES = 4 * 1024 * 1024;
 
-export async function followFiles(list: () => LogFile[], onLine: (file: LogFile, text: string) => void): Promise<void> {
+export async function followFiles(
+  list: () => LogFile[],
+  onLine: (file: LogFile, text: string) => void,
+  start: ReadonlyMap<string, number> = new Map(),
+): Promise<void> {
   // `partial` holds the bytes after the last newline: a line being written, maybe cut inside a character.
   const state = new Map<string, { offset: number; partial: Buffer }>();
   const poll = () => {
     for (const file of list()) {
       let s = state.get(file.path);
-      if (!s) state.set(file.path, (s = { offset: 0, partial: Buffer.alloc(0) }));
+      if (!s) state.set(file.path, (s = { offset: start.get(file.path) ?? 0, partial: Buffer.alloc(0) }));
       let size: number;
       try {
         size = statSync(file.path).size;
@@ -23,7 +30,7 @@ export async function followFiles(list: () => LogFile[], onLine: (file: LogFile,
       }
       if (size < s.offset) Object.assign(s, { offset: 0, partial: Buffer.alloc(0) });
       if (size === s.offset) continue;
-      const chunk = readRange(file.path, s.offset, size);
+      const chunk = readRange(file.path, s.offset, Math.min(size, s.offset + MAX_READ_BYTES));
       s.offset += chunk.byteLength;
       const bytes = Buffer.concat([s.partial, chunk]);
       const end = bytes.lastIndexOf(0x0a) + 1;
