@@ -14,7 +14,7 @@ export const MAX_OPEN_LOG_FILES = 64;
  * it (or removes it), and writing on into the renamed file would leave no new one. One stat() per
  * category per interval; lines written before the check reaches the rename stay in the renamed file.
  */
-export const IDENTITY_CHECK_MS = 500;
+export const IDENTITY_CHECK_MS = 250;
 
 /** An open log file: its descriptor, the identity of the file it names, and when that was last checked. */
 interface OpenFile {
@@ -116,8 +116,14 @@ export class LogFiles {
     } else {
       if (this.#open.size >= this.maxOpen) this.#forgetOldest();
       const fd = this.#openFile(category);
-      const { dev, ino } = fstatSync(fd, { bigint: true });
-      file = { fd, dev, ino, checkedAt: performance.now() };
+      let identity;
+      try {
+        identity = fstatSync(fd, { bigint: true });
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
+      file = { fd, dev: identity.dev, ino: identity.ino, checkedAt: performance.now() };
     }
     this.#open.set(category, file);
     return file.fd;

@@ -13,6 +13,9 @@ import { runCli } from "./tool/helpers/cli.js";
 
 const bus = useTestBus();
 
+/** Text as raw bytes: written as it is, whatever rule encodes a string body. */
+const text = (value: string) => new TextEncoder().encode(value);
+
 /** Bodies of the lines of a log file, as text; [] when there is no file. */
 function bodies(file: string): string[] {
   if (!existsSync(file)) return [];
@@ -60,12 +63,12 @@ describe("the sink leaves the bus's answers intact", () => {
     const { sink, logs } = await embeddedSink("categories-sink");
     const client = await bus.start("categories-client");
     const categories = ["plain", "sensors.temperature.v2", "Ünïcode-é_1", "x".repeat(251)];
-    for (const category of categories) client.log(category, `for ${category.slice(0, 20)}`);
-    client.publish("__telestion__/log/slash-form", "seed form");
-    client.publish("__telestion__.log.dot-form.v1", "dot form");
+    for (const category of categories) client.log(category, text(`for ${category.slice(0, 20)}`));
+    client.publish("__telestion__/log/slash-form", text("seed form"));
+    client.publish("__telestion__.log.dot-form.v1", text("dot form"));
     // The seed's form with a dot is two tokens: only `>` would receive it, so it is not written (README).
-    client.publish("__telestion__/log/seed.with-dot", "unseen");
-    client.log("marker", "last");
+    client.publish("__telestion__/log/seed.with-dot", text("unseen"));
+    client.log("marker", text("last"));
     await client.nc.flush();
     await waitUntil(() => bodies(join(logs, "marker.log")).length === 1);
     for (const category of categories) expect(bodies(join(logs, `${category}.log`))).toEqual([`for ${category.slice(0, 20)}`]);
@@ -79,7 +82,7 @@ describe("the sink leaves the bus's answers intact", () => {
 describe("the standalone sink started in a service's folder, with its .env (SERVICE_NAME=my-service)", () => {
   it("takes none of the service's messages (1,000 of 1,000 handled and logged), fails no request fast, and lists as my-service-log-sink", async () => {
     const folder = mkdtempSync(join(tmpdir(), "log-sink-service-folder-"));
-    writeFileSync(join(folder, ".env"), "SERVICE_NAME=my-service\nDATA_DIR=./data\n");
+    writeFileSync(join(folder, ".env"), "SERVICE_NAME=my-service\nSERVICE_ID=my-service-1\nDATA_DIR=./data\n");
     const service = await bus.start("my-service", { env: bus.env({ SERVICE_NAME: "my-service", DATA_DIR: join(folder, "data") }) });
     let readings = 0;
     let pings = 0;
@@ -115,10 +118,22 @@ describe("the standalone sink started in a service's folder, with its .env (SERV
     expect(ls.code).toBe(0);
     const rows = JSON.parse(ls.stdout) as { name: string; id: string }[];
     expect(rows.filter((row) => row.name === "my-service").map((row) => row.id)).toEqual([service.serviceId]);
-    expect(rows.filter((row) => row.name === "my-service-log-sink")).toHaveLength(1);
+    expect(rows.filter((row) => row.name === "my-service-log-sink").map((row) => row.id)).toEqual(["my-service-1-log-sink"]);
     sink.kill("SIGTERM");
     expect(await sink.exited).toBe(0);
     rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("a sink's own configuration (SERVICE_NAME=log-sink) stays exactly as configured", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "log-sink-own-"));
+    const env = bus.env({ SERVICE_NAME: "log-sink", SERVICE_ID: "log-sink-7", DATA_DIR: dataDir });
+    const sink = runTs(fixture("log-sink.ts"), env);
+    await sink.waitFor(/is running \(SERVICE_NAME log-sink\)/);
+    const ls = await runCli(["ls", "--json"], { env });
+    const rows = JSON.parse(ls.stdout) as { name: string; id: string }[];
+    expect(rows.filter((row) => row.id.startsWith("log-sink-7"))).toEqual([expect.objectContaining({ name: "log-sink", id: "log-sink-7" })]);
+    sink.kill("SIGTERM");
+    expect(await sink.exited).toBe(0);
   });
 
   it("derives its name from SERVICE_NAME once: log-sink and dev-log-sink stay as they are", () => {
@@ -133,7 +148,7 @@ describe("logrotate", () => {
   /** Publishes `line-<n>` to `category` every 5 ms until stopped; resolves the count sent. */
   function publishEvery5ms(client: Service, category: string) {
     let sent = 0;
-    const timer = setInterval(() => client.log(category, `line-${sent++}`), 5);
+    const timer = setInterval(() => client.log(category, text(`line-${sent++}`)), 5);
     return {
       sent: () => sent,
       async stop() {

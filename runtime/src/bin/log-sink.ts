@@ -8,10 +8,11 @@ import { runService } from "../run.js";
 const DEV_SERVICE_NAME = "dev-log-sink";
 
 /**
- * The command line plus `--SERVICE_NAME=<logSinkName>` (and `--SERVICE_ID=`, when one is configured):
- * started with a service's configuration (its .env, say), the sink must not join that service's queue
- * group nor answer health as that service. Arguments rank above every other source, and go before a `--`
- * (after it they would not be read). A configuration that does not resolve is left to runService to report.
+ * The command line, plus `--SERVICE_NAME=<logSinkName>` (and `--SERVICE_ID=`, when one is configured)
+ * when SERVICE_NAME is not a sink's name already: started with a service's configuration (its .env, say),
+ * the sink must not join that service's queue group nor answer health as that service. A sink's own
+ * configuration (`log-sink`) stays as it is. Arguments rank above every other source, and go before a
+ * `--` (after it they would not be read). A configuration that does not resolve is left to runService.
  */
 function sinkArgv(argv: string[]): string[] {
   let resolved;
@@ -20,6 +21,7 @@ function sinkArgv(argv: string[]): string[] {
   } catch {
     return argv;
   }
+  if (logSinkName(resolved.serviceName) === resolved.serviceName) return argv;
   const id = resolved.config.SERVICE_ID;
   const own = [`--SERVICE_NAME=${logSinkName(resolved.serviceName)}`, ...(id ? [`--SERVICE_ID=${logSinkName(id)}`] : [])];
   const end = argv.indexOf("--");

@@ -39,8 +39,8 @@ afterAll(async () => {
 
 describe("telestion ls", () => {
   it("lists every instance grouped by service name, with id, errors and reply time", async () => {
-    const { code, stdout } = await runCli(["ls"], { env });
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = await runCli(["ls"], { env });
+    expect(code, stderr).toBe(0);
     const lines = stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^SERVICE +INSTANCE +ERRORS +REPLY$/);
     const [echo1, echo2, sink] = [...services].sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.serviceId.localeCompare(b.serviceId));
@@ -52,8 +52,8 @@ describe("telestion ls", () => {
   });
 
   it("--json: one object per instance", async () => {
-    const { code, stdout } = await runCli(["ls", "--json", "--wait", "300"], { env });
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = await runCli(["ls", "--json", "--wait", "300"], { env });
+    expect(code, stderr).toBe(0);
     const rows = JSON.parse(stdout) as { name: string; id: string; errors: number; replyMs: number }[];
     expect(rows.map((row) => row.id).sort()).toEqual(services.map((s) => s.serviceId).sort());
     expect(rows.every((row) => row.errors === 0 && row.replyMs >= 0)).toBe(true);
@@ -179,7 +179,8 @@ describe("telestion logs", () => {
     const [echo] = services;
     echo!.log("readings", { value: 1 });
     echo!.log("readings", Uint8Array.from([0x00, 0x01, 0xff]));
-    echo!.log("events", "started\nwith a line break");
+    // As bytes: a string would be logged as JSON, its line break escaped by JSON itself.
+    echo!.log("events", new TextEncoder().encode("started\nwith a line break"));
     await waitForFile(join(dataDir, "logs", "events.log"), 1);
     await waitForFile(join(dataDir, "logs", "readings.log"), 2);
   });
@@ -207,7 +208,7 @@ describe("telestion logs", () => {
     const follower = startCli(["logs", "events", "--follow"], { env: { DATA_DIR: dataDir } });
     await follower.waitFor(/started\\x0awith a line break/);
     services[0]!.log("events", "later");
-    await follower.waitFor(/Z later$/m);
+    await follower.waitFor(/Z "later"$/m);
     follower.kill("SIGINT");
     expect((await follower.finished).code).toBe(0);
   });
