@@ -38,16 +38,24 @@ export interface PackageManagerFacts {
   /** How the image's build stage installs the project. */
   image: {
     /**
-     * The manager's npm package and major version, installed with `npm install -g` from the npm
-     * registry (the base image has node and npm only; corepack would download from hosts of its own).
-     * None for npm itself.
+     * The manager's npm package, installed with `npm install -g` from the npm registry (the base image
+     * has node and npm only; corepack would download from hosts of its own), in exactly the version
+     * that created the project, or this major version when that is unknown. None for npm itself: any
+     * npm from 7 on reads the lockfile npm writes today (lockfileVersion 3).
      */
-    tool?: string;
+    tool?: ImageTool;
     /** argv of the install that takes exactly the lockfile and fails when package.json disagrees with it. */
     frozenInstall: string[];
-    /** What the generated README's Docker section says about this manager beyond what holds for all (Markdown). */
-    note?: string;
+    /** From this major version on, the manager is another npm package with another frozen install (yarn 2+). */
+    later?: { major: number; tool: ImageTool; frozenInstall: string[] };
   };
+}
+
+export interface ImageTool {
+  /** The npm package that brings the manager's binary. */
+  package: string;
+  /** The major version the image gets when the project does not record its manager's version. */
+  fallbackMajor: string;
 }
 
 const FACTS: Record<PackageManager, PackageManagerFacts> = {
@@ -77,8 +85,8 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     files: { "pnpm-workspace.yaml": pnpmWorkspace() },
     pinnedIn: "`overrides` in `pnpm-workspace.yaml`",
     ignore: [],
-    // The major version this generator is tested with; pnpm 12 writes lockfileVersion 9.0, as pnpm 9 and 10 do.
-    image: { tool: "pnpm@12", frozenInstall: ["pnpm", "install", "--frozen-lockfile"] },
+    // pnpm 12 refuses a lockfile written by pnpm 9 whose settings it reads otherwise: the image needs the very version.
+    image: { tool: { package: "pnpm", fallbackMajor: "12" }, frozenInstall: ["pnpm", "install", "--frozen-lockfile"] },
   },
   yarn: {
     install: ["yarn", "install"],
@@ -98,22 +106,12 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     pinnedIn: "`resolutions` in `package.json`",
     // Yarn 4's record of the last install, and its per-project cache (only with enableGlobalCache: false).
     ignore: [".yarn/install-state.gz", ".yarn/cache/"],
-    // Yarn 1 in the image: its yarn.lock is what `yarn` writes unless a project opts into yarn 4, whose
-    // lockfile yarn 1 cannot read. The generated README says what to change for yarn 4
-    // (@yarnpkg/cli-dist@4, the npm package of yarn 4, and --immutable, since yarn 4 exits 1 on
-    // --frozen-lockfile while yarn 1 ignores --immutable).
+    // Yarn 1 and yarn 4 write lockfiles the other cannot read. Yarn 4 is another npm package
+    // (@yarnpkg/cli-dist) and stops at --frozen-lockfile, while yarn 1 ignores --immutable.
     image: {
-      tool: "yarn@1",
+      tool: { package: "yarn", fallbackMajor: "1" },
       frozenInstall: ["yarn", "install", "--frozen-lockfile"],
-      // Lines of the README's list item: indented by two spaces after the first.
-      note: [
-        "**yarn 4.** The image installs yarn 1, which cannot read the `yarn.lock` of yarn 4 (it starts with",
-        "  `__metadata:`). With yarn 4 (`yarn --version` says 4.x), change two things in the Dockerfile:",
-        "  `yarn@1` to `@yarnpkg/cli-dist@4`, yarn 4's own package on the npm registry, and",
-        "  `--frozen-lockfile` to `--immutable` (yarn 4 stops at the old flag; yarn 1 ignores the new one and",
-        "  rewrites the lockfile). yarn 4 reads `.yarnrc.yml` (`nodeLinker: node-modules`), which the",
-        "  Dockerfile copies already.",
-      ].join("\n"),
+      later: { major: 2, tool: { package: "@yarnpkg/cli-dist", fallbackMajor: "4" }, frozenInstall: ["yarn", "install", "--immutable"] },
     },
   },
   bun: {
@@ -129,7 +127,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     pinnedIn: "`overrides` in `package.json`",
     ignore: [],
     // The bun package brings bun's binary for the platform as an optional dependency, from the npm registry.
-    image: { tool: "bun@1", frozenInstall: ["bun", "install", "--frozen-lockfile"] },
+    image: { tool: { package: "bun", fallbackMajor: "1" }, frozenInstall: ["bun", "install", "--frozen-lockfile"] },
   },
 };
 
@@ -172,6 +170,32 @@ export function detectPackageManager(userAgent: string | undefined): PackageMana
   return isPackageManager(name) ? name : "npm";
 }
 
+/** A version as package managers print it (`pnpm --version`) and as `packageManager` records it. */
+const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+
+export function isManagerVersion(value: string | undefined): value is string {
+  return value !== undefined && VERSION.test(value);
+}
+
+/** The version of `pm` in `npm_config_user_agent` when `pm` launched us ("pnpm/9.1.0 npm/? …" → "9.1.0"). */
+export function userAgentVersion(pm: PackageManager, userAgent: string | undefined): string | undefined {
+  const [name, version] = userAgent?.trim().split(" ")[0]?.split("/") ?? [];
+  return name === pm && isManagerVersion(version) ? version : undefined;
+}
+
+/**
+ * How the image installs the manager that wrote the lockfile: the npm package at exactly `version`
+ * (what `packageManager` in package.json records), or at the fallback major version when unknown.
+ */
+export function imageInstall(pm: PackageManager, version?: string): { tool: string; frozenInstall: string[] } {
+  const { image } = FACTS[pm];
+  if (!image.tool) return { tool: "", frozenInstall: [...image.frozenInstall] };
+  const major = version === undefined ? undefined : Number(version.split(".")[0]);
+  const later = image.later && (major ?? Number(image.tool.fallbackMajor)) >= image.later.major ? image.later : undefined;
+  const tool = later?.tool ?? image.tool;
+  return { tool: `${tool.package}@${version ?? tool.fallbackMajor}`, frozenInstall: [...(later ?? image).frozenInstall] };
+}
+
 /** argv of the install command, e.g. ["pnpm", "install"]. */
 export function installCommand(pm: PackageManager): string[] {
   return [...FACTS[pm].install];
@@ -191,14 +215,18 @@ export function runCommand(pm: PackageManager, script: string, ...args: string[]
 /**
  * What the project templates need about the package manager: commands for its README, and the
  * package.json fields as `{ key, value }` with the value already JSON at the indentation of a
- * top-level field (Handlebars has no JSON pretty-printer of its own).
+ * top-level field (Handlebars has no JSON pretty-printer of its own). `version` is the version of
+ * the manager that creates the project, when known: package.json records it as `packageManager`
+ * (as corepack reads it), and the image installs exactly that version.
  */
-export function packageManagerTemplateData(pm: PackageManager): {
+export function packageManagerTemplateData(pm: PackageManager, version?: string): {
   runCommand: string;
   installCommand: string;
   generateCommand: string;
   packageJsonFields: Array<{ key: string; value: string }>;
   packageManager: PackageManager;
+  /** `pnpm@9.15.0`, as package.json records it; "" for npm or when the version is unknown. */
+  packageManagerSpec: string;
   lockfile: string;
   /** The manager's settings files, as Markdown code, e.g. "`pnpm-workspace.yaml`"; "" when it has none. */
   settingsFiles: string;
@@ -209,26 +237,29 @@ export function packageManagerTemplateData(pm: PackageManager): {
   /** The manager's npm package for `npm install -g` in the image; "" for npm, which the base image has. */
   imageTool: string;
   imageInstallCommand: string;
-  imageNote: string;
 } {
   const facts = FACTS[pm];
   const settings = Object.keys(facts.files);
+  const known = facts.image.tool && isManagerVersion(version) ? version : undefined;
+  const packageManagerSpec = known ? `${pm}@${known}` : "";
+  const fields = { ...facts.packageJson, ...(packageManagerSpec ? { packageManager: packageManagerSpec } : {}) };
+  const image = imageInstall(pm, known);
   return {
     runCommand: facts.run.join(" "),
     installCommand: facts.install.join(" "),
     generateCommand: [...facts.run, "generate", ...facts.scriptArgs].join(" "),
-    packageJsonFields: Object.entries(facts.packageJson).map(([key, value]) => ({
+    packageJsonFields: Object.entries(fields).map(([key, value]) => ({
       key,
       value: JSON.stringify(value, null, 2).replaceAll("\n", "\n  "),
     })),
     packageManager: pm,
+    packageManagerSpec,
     lockfile: facts.lockfile,
     settingsFiles: settings.map((file) => `\`${file}\``).join(", "),
     pinnedIn: facts.pinnedIn,
     ignoredFiles: [...facts.ignore],
     imageManifests: ["package.json", facts.lockfile, ...settings].join(" "),
-    imageTool: facts.image.tool ?? "",
-    imageInstallCommand: facts.image.frozenInstall.join(" "),
-    imageNote: facts.image.note ?? "",
+    imageTool: image.tool,
+    imageInstallCommand: image.frozenInstall.join(" "),
   };
 }

@@ -25,6 +25,8 @@ export interface ServiceInput {
   subscribe: readonly string[];
   reply: readonly string[];
   packageManager: PackageManager;
+  /** The version of the package manager creating the project, when known (recorded as `packageManager`). */
+  packageManagerVersion?: string;
   /** The dependency spec for telestion-runtime, as package.json gets it (`file:vendor/…` when vendored). */
   runtime: string;
 }
@@ -57,7 +59,7 @@ export function projectData(input: ServiceInput): ProjectData {
     runtime: input.runtime,
     vendoredRuntime: input.runtime.startsWith("file:vendor/"),
     serviceName: input.name.replace(/^@[^/]+\//, ""),
-    ...packageManagerTemplateData(input.packageManager),
+    ...packageManagerTemplateData(input.packageManager, input.packageManagerVersion),
     tryIt: tryItCommands(input.subscribe, input.reply, input.packageManager),
   };
 }

@@ -8,6 +8,12 @@ import { UserError } from "./errors.js";
 import { directoryProblem } from "./validate.js";
 import { vendorRuntime } from "./vendor-runtime.js";
 
+/** What generation learns from the machine rather than from the answers. */
+export interface Found {
+  /** The version of the chosen package manager (src/manager-version.ts), recorded for the image. */
+  packageManagerVersion?: string;
+}
+
 /**
  * Writes a new service into `targetDir` (absolute) and resolves to the paths written, relative and
  * sorted. Everything is rendered into a temporary folder beside the target (so moving it is a rename
@@ -16,7 +22,7 @@ import { vendorRuntime } from "./vendor-runtime.js";
  * The file system calls are synchronous: a few dozen small ones, where the first asynchronous one
  * would start libuv's thread pool (~2 ms, half as long as writing all files; bench/ benchmark 1).
  */
-export async function generate(answers: Answers, targetDir: string): Promise<string[]> {
+export async function generate(answers: Answers, targetDir: string, found: Found = {}): Promise<string[]> {
   if (!isAbsolute(targetDir)) throw new Error(`generate() needs an absolute target directory, got "${targetDir}"`);
   assertUsable(targetDir);
   const createdParent = createParents(dirname(targetDir));
@@ -31,7 +37,7 @@ export async function generate(answers: Answers, targetDir: string): Promise<str
     mkdirSync(staging);
     // A local runtime is copied into the project (vendor/), so package.json can point at it relatively.
     const runtime = await vendorRuntime(answers.runtime, staging);
-    writeFiles(staging, serviceFiles({ ...answers, runtime }));
+    writeFiles(staging, serviceFiles({ ...answers, ...found, runtime }));
     await signalsHandled();
     const files = listFiles(staging);
     assertUsable(targetDir); // again: time passed while rendering

@@ -4,6 +4,7 @@ import { helpText, parseCommandLine } from "./args.js";
 import { CancelledError, UserError } from "./errors.js";
 import { finish } from "./finish.js";
 import { generate } from "./generate.js";
+import { managerVersion } from "./manager-version.js";
 import { ownPackage } from "./own-package.js";
 import { detectPackageManager } from "../generators/package-manager.js";
 
@@ -42,7 +43,7 @@ export async function init(argv: string[], io: Io): Promise<number> {
 
     // 3. Every file, or none: generate() builds in a temporary directory and moves it into place.
     const targetDir = resolve(io.cwd, answers.directory);
-    const files = await generate(answers, targetDir);
+    const files = await generate(answers, targetDir, { packageManagerVersion: managerVersion(answers.packageManager, io.env) });
     io.stdout(`\nCreated ${answers.name} in ${targetDir} (${files.length} files).\n`);
 
     // 4. Install, git, next steps.

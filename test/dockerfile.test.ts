@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DockerfileParser, Env, From, Healthcheck, JSONInstruction, ModifiableInstruction, type Instruction } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PACKAGE_MANAGERS, packageManagerFacts, type PackageManager } from "../generators/package-manager.js";
+import { PACKAGE_MANAGERS, imageInstall, packageManagerFacts, type PackageManager } from "../generators/package-manager.js";
 import type { Answers } from "../src/answers.js";
 import { UserError } from "../src/errors.js";
 import { generate } from "../src/generate.js";
@@ -20,7 +20,10 @@ const PORTABLE_HEALTHCHECK_FLAGS = ["interval", "timeout", "start-period", "retr
 /** Node.js release lines still supported (Node 20 reached its end of life on 2026-04-30). */
 const SUPPORTED_NODE_MAJORS = [22, 24];
 /** Installs that take exactly the lockfile, one per package manager (npm ci, pnpm install --frozen-lockfile, …). */
-const FROZEN_INSTALLS = PACKAGE_MANAGERS.map((pm) => packageManagerFacts(pm).image.frozenInstall.join(" "));
+// Each manager's frozen install, yarn 4's (--immutable) included.
+const FROZEN_INSTALLS = [
+  ...new Set(PACKAGE_MANAGERS.flatMap((pm) => [imageInstall(pm).frozenInstall.join(" "), imageInstall(pm, "4.0.0").frozenInstall.join(" ")])),
+];
 
 interface Stage {
   from: From;
@@ -246,11 +249,39 @@ describe.each(PACKAGE_MANAGERS)("the Dockerfile of a %s project", (pm) => {
     expect(docker).toContain(`\`${expected.install}\``);
     if (expected.tool) expect(docker).toContain(`npm install -g ${expected.tool}`);
     else expect(docker).not.toMatch(/npm install -g/);
-    expect(docker.includes("yarn 4"), "the yarn 4 note").toBe(pm === "yarn");
+    // Generated without knowing the manager's version: the README says what the image assumes.
+    expect(docker.includes("version was unknown"), "the unknown-version note").toBe(pm !== "npm");
     if (pm !== "npm") expect(docker).not.toMatch(/npm ci|package-lock/);
     const notes = readme.slice(readme.indexOf("## Notes"));
     expect(notes).toContain(packageManagerFacts(pm).pinnedIn);
     expect(readme).not.toMatch(/&#x60;|&amp;|&#x3D;/);
+  });
+});
+
+describe.each([
+  { pm: "pnpm", version: "9.15.0", tool: "pnpm@9.15.0", install: "pnpm install --frozen-lockfile" },
+  { pm: "yarn", version: "4.5.1", tool: "@yarnpkg/cli-dist@4.5.1", install: "yarn install --immutable" },
+  { pm: "yarn", version: "1.22.22", tool: "yarn@1.22.22", install: "yarn install --frozen-lockfile" },
+] as const)("a $pm $version project", ({ pm, version, tool, install }) => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), `manager-version-test-`));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("records its manager's version as packageManager, and the image installs exactly that", async () => {
+    const project = join(dir, "svc");
+    const answers = { directory: "svc", name: "svc", description: "", subscribe: [], reply: [], install: false, git: false, packageManager: pm, runtime: "^0.1.0" };
+    await generate(answers, project, { packageManagerVersion: version });
+    const pkg = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { packageManager?: string };
+    expect(pkg.packageManager).toBe(`${pm}@${version}`);
+    const dockerfile = readFileSync(join(project, "Dockerfile"), "utf8");
+    expect(dockerfileProblems(dockerfile)).toEqual([]);
+    expect(dockerfile).toContain(`RUN npm install -g --force --no-audit --no-fund ${tool}\n`);
+    expect(dockerfile).toContain(`RUN ${install}\n`);
+    const readme = readFileSync(join(project, "README.md"), "utf8");
+    expect(readme).toContain(`npm install -g ${tool}`);
+    expect(readme).toContain(`\`${pm}@${version}\``);
   });
 });
 

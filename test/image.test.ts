@@ -2,11 +2,12 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageManagerFacts, runCommand, type PackageManager } from "../generators/package-manager.js";
+import { imageInstall, runCommand, type PackageManager } from "../generators/package-manager.js";
+import { HOST_MANAGERS, binDir, isInstalled } from "../test-support/host-managers.mjs";
 import { REPO, builtCli } from "../test-support/built-cli.js";
 import { startNatsServer, type NatsServer } from "../test-support/nats-server.js";
 import { installed, lastLine, podman, podmanSetup, run, type Result } from "../test-support/podman.js";
@@ -36,23 +37,24 @@ const skipReason = BASE_IMAGE === "" ? "the Dockerfile template has no ARG NODE_
 if (skipReason) process.stderr.write(`image test skipped: ${skipReason}\n`);
 const composeMissing = skipReason ?? ((await installed("podman-compose")) ? undefined : "podman-compose is not installed (apt-get install podman-compose)");
 
-/*
- * The other managers' projects: their lockfile made as fast as the manager can (the project's own
- * install is the package-manager e2e test's business), then the image built unmodified. yarn 1 has no
- * lockfile-only install; and from its global cache it may take an older telestion-runtime-0.1.0.tgz
- * packed earlier on this machine and write that one's hash into yarn.lock, which the image's install,
- * with no cache, then rejects: so it gets a cache of its own.
+/**
+ * The other managers' projects, one per version the tests install (test-support/host-managers.json:
+ * pnpm 9 and 12, yarn 1 and 4, bun): the CLI runs with that version first on PATH, so it records it as
+ * `packageManager`; the lockfile is made as fast as the manager can (the project's own install is the
+ * package-manager e2e test's business), then the image is built unmodified and must install exactly
+ * that version. yarn 1 has no lockfile-only install; and from its global cache it may take an older
+ * telestion-runtime-0.1.0.tgz packed earlier on this machine and write that one's hash into yarn.lock,
+ * which the image's install, with no cache, then rejects: so it gets a cache of its own.
  */
-const LOCKFILE_ONLY: Record<Exclude<PackageManager, "npm">, string[]> = {
-  pnpm: ["pnpm", "install", "--lockfile-only"],
-  bun: ["bun", "install", "--lockfile-only"],
-  yarn: ["yarn", "install", "--ignore-scripts", "--non-interactive", "--no-progress"],
-};
-const OTHER_MANAGERS = Object.keys(LOCKFILE_ONLY) as Array<keyof typeof LOCKFILE_ONLY>;
-const image = (pm: PackageManager) => `${IMAGE}-${pm}`;
-const managerMissing = new Map(
-  await Promise.all(OTHER_MANAGERS.map(async (pm) => [pm, (await installed(pm)) ? undefined : `${pm} is not installed (npm install -g ${pm})`] as const)),
-);
+function lockfileOnly(pm: Exclude<PackageManager, "npm">, version: string): string[] {
+  if (pm === "pnpm") return ["pnpm", "install", "--lockfile-only"];
+  if (pm === "bun") return ["bun", "install", "--lockfile-only"];
+  return version.startsWith("1.")
+    ? ["yarn", "install", "--ignore-scripts", "--non-interactive", "--no-progress"]
+    : ["yarn", "install", "--mode=update-lockfile"];
+}
+const image = (spec: string) => `${IMAGE}-${slug(spec)}`;
+const slug = (spec: string) => spec.replace(/[^a-z0-9]+/g, "-").replace(/^-/, "");
 
 let work: string;
 let tarball: string;
@@ -186,7 +188,7 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
     if (containers.length > 0) await podman(["rm", "-f", "-v", "-t", "0", ...containers]);
     if (volumes.length > 0) await podman(["volume", "rm", "-f", ...volumes]);
     // After the containers: `rmi -f` would remove them itself, but leave their anonymous volumes behind.
-    await podman(["rmi", "-f", IMAGE, ...OTHER_MANAGERS.map(image)]);
+    await podman(["rmi", "-f", IMAGE, ...HOST_MANAGERS.map(({ spec }) => image(spec))]);
     // The build stages' images: ~0.5 GB a run on a machine that keeps its images for the next.
     const mine = [...(await danglingImages())].filter((id) => !danglingBefore.has(id));
     if (mine.length > 0) await podman(["rmi", "-f", ...mine]);
@@ -255,38 +257,33 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
     expect(result.stderr).toMatch(/\/data/);
   }, 2 * MINUTE);
 
-  describe("of a pnpm, bun or yarn project", () => {
-    /** Generates a project with `pm`, makes its lockfile with `pm`, and builds its Dockerfile unmodified. */
-    async function generateAndBuild(pm: keyof typeof LOCKFILE_ONLY): Promise<Result> {
-      const name = `image-${pm}`;
-      const dir = join(work, name);
-      const cli = await run(process.execPath, [builtCli(), name, "--yes", "--no-install", "--no-git", "--package-manager", pm, "--runtime", tarball, "--reply", "heater.set"], {
-        cwd: work,
-        env: cleanEnv(),
-      });
-      if (cli.code !== 0) return { ...cli, stderr: `create-telestion-service failed: ${cli.stderr}` };
-      const started = Date.now();
-      const lock = await run(LOCKFILE_ONLY[pm][0]!, LOCKFILE_ONLY[pm].slice(1), { cwd: dir, env: { ...cleanEnv(), YARN_CACHE_FOLDER: join(work, "yarn-cache") }, timeoutMs: 5 * MINUTE });
-      if (lock.code !== 0) return { ...lock, stderr: `${LOCKFILE_ONLY[pm].join(" ")} failed: ${lock.stderr}` };
-      const locked = Date.now();
-      const build = await podman(["build", "--format", "docker", "-t", image(pm), dir], { timeoutMs: 15 * MINUTE });
-      process.stderr.write(`image test: ${pm}: lockfile in ${Math.round((locked - started) / 1000)} s, ${image(pm)} built in ${Math.round((Date.now() - locked) / 1000)} s\n`);
-      return build;
-    }
-
-    for (const pm of OTHER_MANAGERS) {
-      const missing = managerMissing.get(pm);
-      const facts = packageManagerFacts(pm);
-      it.skipIf(missing)(`${pm}: builds unmodified with ${facts.image.frozenInstall.join(" ")}, starts, answers health, is healthy${missing ? ` (skipped: ${missing})` : ""}`, async () => {
+  describe("of a pnpm, bun or yarn project, with each version the tests install", () => {
+    for (const manager of HOST_MANAGERS) {
+      const { pm, spec } = manager;
+      const missing = isInstalled(manager) ? undefined : `${spec} is not installed (node test-support/install-managers.mjs)`;
+      it.skipIf(missing)(`${spec}: records its version, builds unmodified with exactly that version, starts, answers health, is healthy${missing ? ` (skipped: ${missing})` : ""}`, async () => {
         // One after the other: on two cores, builds side by side took longer in all than in turn.
-        const build = await generateAndBuild(pm);
-        expectSuccess(build, `podman build of the ${pm} project`);
-        // podman prints each step as it runs it: the manager's own install and build ran, not npm's.
-        expect(build.stdout).toContain(`RUN ${facts.image.frozenInstall.join(" ")}`);
+        const name = `image-${slug(spec)}`;
+        const dir = join(work, name);
+        const env = { ...cleanEnv(), PATH: `${binDir(spec)}${delimiter}${process.env.PATH}`, YARN_CACHE_FOLDER: join(work, "yarn-cache"), YARN_ENABLE_IMMUTABLE_INSTALLS: "false" };
+        const version = (await run(pm, ["--version"], { env })).stdout.trim();
+        const cli = await run(process.execPath, [builtCli(), name, "--yes", "--no-install", "--no-git", "--package-manager", pm, "--runtime", tarball, "--reply", "heater.set"], { cwd: work, env });
+        expectSuccess(cli, "create-telestion-service");
+        expect(JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))).toMatchObject({ packageManager: `${pm}@${version}` });
+        const started = Date.now();
+        const lock = lockfileOnly(pm, version);
+        expectSuccess(await run(lock[0]!, lock.slice(1), { cwd: dir, env, timeoutMs: 5 * MINUTE }), lock.join(" "));
+        const locked = Date.now();
+        const build = await podman(["build", "--format", "docker", "-t", image(spec), dir], { timeoutMs: 15 * MINUTE });
+        process.stderr.write(`image test: ${spec} (${version}): lockfile in ${Math.round((locked - started) / 1000)} s, built in ${Math.round((Date.now() - locked) / 1000)} s\n`);
+        expectSuccess(build, `podman build of the ${spec} project`);
+        // podman prints each step as it runs it: exactly this version of the manager, its own install and build.
+        const { tool, frozenInstall } = imageInstall(pm, version);
+        expect(build.stdout).toContain(`npm install -g --force --no-audit --no-fund ${tool}`);
+        expect(build.stdout).toContain(`RUN ${frozenInstall.join(" ")}`);
         expect(build.stdout).toContain(`RUN ${runCommand(pm, "build").join(" ")}`);
 
-        const name = `image-${pm}`;
-        const id = await start([image(pm)], name);
+        const id = await start([image(spec)], name);
         await waitForOutput(id, /is running/);
         expect(await askHealth(name)).toMatchObject({ errors: 0, name });
         const probe = await podman(["healthcheck", "run", id]);

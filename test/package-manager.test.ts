@@ -3,11 +3,14 @@ import { parse } from "yaml";
 import {
   PACKAGE_MANAGERS,
   detectPackageManager,
+  imageInstall,
   installCommand,
   isPackageManager,
   packageManagerFacts,
   packageManagerTemplateData,
   runCommand,
+  userAgentVersion,
+  type PackageManager,
 } from "../generators/package-manager.js";
 
 describe("detectPackageManager", () => {
@@ -94,17 +97,41 @@ describe("what each manager needs in the generated project", () => {
     }
   });
 
-  it("installs the manager in the image from the npm registry, with a major version, and installs frozen", () => {
-    expect(PACKAGE_MANAGERS.map((pm) => packageManagerFacts(pm).image.tool)).toEqual([undefined, "pnpm@12", "yarn@1", "bun@1"]);
-    expect(PACKAGE_MANAGERS.map((pm) => packageManagerFacts(pm).image.frozenInstall.join(" "))).toEqual([
+  it("installs the manager in the image from the npm registry, in the version that created the project, and installs frozen", () => {
+    expect(PACKAGE_MANAGERS.map((pm) => imageInstall(pm, "9.15.0").tool)).toEqual(["", "pnpm@9.15.0", "@yarnpkg/cli-dist@9.15.0", "bun@9.15.0"]);
+    // Unknown version: the major version this generator is tested with.
+    expect(PACKAGE_MANAGERS.map((pm) => imageInstall(pm).tool)).toEqual(["", "pnpm@12", "yarn@1", "bun@1"]);
+    expect(PACKAGE_MANAGERS.map((pm) => imageInstall(pm).frozenInstall.join(" "))).toEqual([
       "npm ci --no-audit --no-fund",
       "pnpm install --frozen-lockfile",
       "yarn install --frozen-lockfile",
       "bun install --frozen-lockfile",
     ]);
-    // Only yarn's README needs a word of its own: yarn 4 (what corepack gives) cannot use the yarn 1 the image has.
-    expect(PACKAGE_MANAGERS.filter((pm) => packageManagerFacts(pm).image.note)).toEqual(["yarn"]);
-    expect(packageManagerFacts("yarn").image.note).toMatch(/@yarnpkg\/cli-dist@4.*\n.*--immutable/s);
+    // yarn 1 and yarn 4 are other packages with other flags (yarn 4 stops at --frozen-lockfile).
+    expect(imageInstall("yarn", "1.22.22")).toEqual({ tool: "yarn@1.22.22", frozenInstall: ["yarn", "install", "--frozen-lockfile"] });
+    expect(imageInstall("yarn", "4.5.1")).toEqual({ tool: "@yarnpkg/cli-dist@4.5.1", frozenInstall: ["yarn", "install", "--immutable"] });
+  });
+
+  it("records the manager's version as packageManager, from the user agent that launched it", () => {
+    expect(userAgentVersion("pnpm", "pnpm/9.1.0 npm/? node/v20.11.0 linux x64")).toBe("9.1.0");
+    expect(userAgentVersion("yarn", "pnpm/9.1.0 npm/? node/v20.11.0 linux x64")).toBeUndefined();
+    expect(userAgentVersion("bun", "bun/1.1.0-canary.1 npm/? node/v22")).toBe("1.1.0-canary.1");
+    expect(userAgentVersion("pnpm", "pnpm/latest npm/?")).toBeUndefined();
+    expect(userAgentVersion("pnpm", undefined)).toBeUndefined();
+
+    const fields = (pm: PackageManager, version?: string) =>
+      Object.fromEntries(packageManagerTemplateData(pm, version).packageJsonFields.map(({ key, value }) => [key, JSON.parse(value)]));
+    expect(fields("pnpm", "9.15.0").packageManager).toBe("pnpm@9.15.0");
+    expect(packageManagerTemplateData("yarn", "4.5.1")).toMatchObject({
+      packageManagerSpec: "yarn@4.5.1",
+      imageTool: "@yarnpkg/cli-dist@4.5.1",
+      imageInstallCommand: "yarn install --immutable",
+    });
+    // npm's lockfile is read by any npm since 7: nothing to record; an unknown or malformed version records nothing.
+    expect(fields("npm", "11.0.0").packageManager).toBeUndefined();
+    expect(fields("pnpm").packageManager).toBeUndefined();
+    expect(fields("pnpm", "nine").packageManager).toBeUndefined();
+    expect(packageManagerTemplateData("pnpm", "nine").imageTool).toBe("pnpm@12");
   });
 
   it("gives the templates what the image, the ignore files and the README need", () => {
@@ -115,7 +142,7 @@ describe("what each manager needs in the generated project", () => {
       imageManifests: "package.json package-lock.json",
       imageTool: "",
       imageInstallCommand: "npm ci --no-audit --no-fund",
-      imageNote: "",
+      packageManagerSpec: "",
       ignoredFiles: [],
       pinnedIn: "`overrides` in `package.json`",
     });
