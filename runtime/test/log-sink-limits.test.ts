@@ -39,6 +39,9 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** Text as raw bytes: the sink writes it as text, whatever rule encodes a string body. */
+const text = (value: string) => new TextEncoder().encode(value);
+
 const natsEnv = () => ({ NATS_URL: nats.url, NATS_USER: AUTH.user, NATS_PASSWORD: AUTH.password });
 
 async function start(serviceName: string, dataDir: string, options: StartOptions = {}): Promise<Service> {
@@ -159,7 +162,7 @@ describe("open files", () => {
     await sink.ready;
     const publisher = await start("many-publisher", folder("many-publisher"));
     // All first lines, then all second lines: between a category's two lines, 4,999 other files are written.
-    for (const round of [0, 1]) for (let c = 0; c < 5_000; c++) publisher.log(`category-${c}`, `line ${round} of ${c}`);
+    for (const round of [0, 1]) for (let c = 0; c < 5_000; c++) publisher.log(`category-${c}`, text(`line ${round} of ${c}`));
     publisher.log("marker", "end");
     await publisher.nc.flush();
     // One publisher, one subscriber: the marker arrives last and is written in the last batch.
@@ -221,13 +224,13 @@ describe("a logs folder removed while the sink runs", () => {
     startLogSink(service);
     await service.nc.flush();
     const publisher = await start("removed-publisher", folder("removed-publisher"));
-    publisher.log("kept", "before");
+    publisher.log("kept", text("before"));
     await publisher.nc.flush();
     const file = join(dataDir, "logs", "kept.log");
     await waitUntil(() => bodies(file).length === 1);
     rmSync(join(dataDir, "logs"), { recursive: true });
     // Its descriptor still writes to the removed file: only a category opened afresh sees the gap.
-    publisher.log("fresh", "after");
+    publisher.log("fresh", text("after"));
     await publisher.nc.flush();
     await waitUntil(() => bodies(join(dataDir, "logs", "fresh.log")).length === 1 || service.errors.total > 0);
     expect(service.errors.total).toBe(0);
