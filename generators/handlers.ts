@@ -6,9 +6,58 @@
  * so a handler added later with `npm run generate` is named and registered exactly like one generated
  * with the project. Keep it free of imports, so the compiled file runs on its own.
  */
-const PREFIX: Record<HandlerKind, string> = { subscribe: "on", reply: "answer" };
+/**
+ * The kinds of handler, each with its template (`<kind>.ts.hbs`, `<kind>.test.ts.hbs`):
+ *   subscribe      work: in queue group SERVICE_NAME, so each message reaches one instance of the service
+ *   subscribe-all  state: no queue group (`{ queue: false }`), so every instance receives every message
+ *   reply          answers requests, in queue group SERVICE_NAME
+ */
+export type HandlerKind = "subscribe" | "subscribe-all" | "reply";
 
-export type HandlerKind = "subscribe" | "reply";
+const PREFIX: Record<HandlerKind, string> = { subscribe: "on", "subscribe-all": "on", reply: "answer" };
+
+/**
+ * A handler as the runtime registers it: `service.subscribe` or `service.reply`, and its queue group
+ * (undefined: the default, SERVICE_NAME; a string: that group; false: none).
+ */
+export interface QueuedRegistration {
+  kind: "subscribe" | "reply";
+  subject: string;
+  queue?: string | false;
+}
+
+/** How a handler of `kind` on `subject` is registered. */
+export function registrationOf(kind: HandlerKind, subject: string): QueuedRegistration {
+  return kind === "subscribe-all" ? { kind: "subscribe", subject, queue: false } : { kind, subject };
+}
+
+/**
+ * Whether the runtime holds `a` and `b` to its overlap rule: only when they are in one queue group.
+ * NATS gives a message to one member of a group, so two overlapping handlers there would each miss
+ * some of the other's messages; in different groups, or in none, each gets every message it matches.
+ */
+export function shareQueueGroup(a: QueuedRegistration, b: QueuedRegistration): boolean {
+  return a.queue !== false && a.queue === b.queue;
+}
+
+/**
+ * The first problem `overlapProblem` (telestion-runtime/subjects, passed in: this module imports
+ * nothing) finds between a registration and an earlier one in its queue group, as the runtime checks
+ * each registration against those before it when the service starts.
+ */
+export function queueGroupProblem<T extends QueuedRegistration>(
+  registrations: readonly T[],
+  overlapProblem: (first: T, second: T) => string | undefined,
+): string | undefined {
+  for (let i = 0; i < registrations.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (!shareQueueGroup(registrations[j]!, registrations[i]!)) continue;
+      const problem = overlapProblem(registrations[j]!, registrations[i]!);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
 
 export interface HandlerSpec {
   kind: HandlerKind;
@@ -75,11 +124,19 @@ export function handlerSpec(kind: HandlerKind, subject: string, taken: ReadonlyS
   };
 }
 
-/** Specs for every subscription, then every reply subject, each name unique among all of them. */
-export function handlerSpecs(subscribe: readonly string[], reply: readonly string[]): HandlerSpec[] {
+/** The subjects a project is generated with, per kind of handler. */
+export interface HandlerSubjects {
+  subscribe: readonly string[];
+  subscribeAll: readonly string[];
+  reply: readonly string[];
+}
+
+/** Specs for every subscription, then every subscribe-all subject, then every reply subject, each name unique among all of them. */
+export function handlerSpecs({ subscribe, subscribeAll, reply }: HandlerSubjects): HandlerSpec[] {
   const taken = new Set<string>();
   const wanted = [
     ...subscribe.map((subject) => ["subscribe", subject] as const),
+    ...subscribeAll.map((subject) => ["subscribe-all", subject] as const),
     ...reply.map((subject) => ["reply", subject] as const),
   ];
   return wanted.map(([kind, subject]) => {
@@ -89,8 +146,12 @@ export function handlerSpecs(subscribe: readonly string[], reply: readonly strin
   });
 }
 
-/** The statement that registers a handler in src/main.ts. */
+/**
+ * The statement that registers a handler in src/main.ts. A subscribe-all handler keeps state of its
+ * own and needs no service; `{ queue: false }` gives every instance every message.
+ */
 export function registrationLine(spec: HandlerSpec): string {
+  if (spec.kind === "subscribe-all") return `service.subscribe(${spec.subjectLiteral}, ${spec.functionName}, { queue: false });`;
   return `service.${spec.kind}(${spec.subjectLiteral}, (message) => ${spec.functionName}(message, service));`;
 }
 

@@ -22,7 +22,9 @@ const HANDLER = "service/handler";
 export interface ServiceInput {
   name: string;
   description: string;
+  /** Subscriptions in queue group SERVICE_NAME (work), without one (state every instance keeps), reply subjects. */
   subscribe: readonly string[];
+  subscribeAll: readonly string[];
   reply: readonly string[];
   packageManager: PackageManager;
   /** The version of the package manager creating the project, when known (recorded as `packageManager`). */
@@ -67,7 +69,7 @@ export function projectData(input: ServiceInput): ProjectData {
 /** Every file of a new project: the project templates, the plop templates, each handler, the package manager's settings. */
 export function serviceFiles(input: ServiceInput): ProjectFile[] {
   const data = projectData(input);
-  const specs = handlerSpecs(input.subscribe, input.reply);
+  const specs = handlerSpecs(input);
   const handlerTemplates = templatesIn(HANDLER);
   return [
     ...templatesIn(PROJECT).map(({ file, render }) => {

@@ -15,6 +15,8 @@ export interface Answers {
   description: string;
   /** Subjects to subscribe to (queue group = SERVICE_NAME); wildcards allowed. */
   subscribe: string[];
+  /** Subjects every instance subscribes to, without a queue group (state each instance keeps); wildcards allowed. */
+  subscribeAll: string[];
   /** Subjects to answer requests on; no wildcards. */
   reply: string[];
   packageManager: PackageManager;

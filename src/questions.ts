@@ -8,6 +8,7 @@ import {
   nameProblem,
   packageManagerProblem,
   runtimeProblem,
+  subjectProblem,
   subjectsProblem,
   toValidPackageName,
 } from "./validate.js";
@@ -94,6 +95,24 @@ export const QUESTIONS: { [K in keyof Answers]: Question<Answers[K]> } = {
       "a subject to subscribe to in queue group SERVICE_NAME; the",
       "wildcards * and > are allowed; repeat, or separate with commas",
       `default: ${SUBSCRIBE.join(", ")} (--subscribe "" for none)`,
+    ],
+  },
+  subscribeAll: {
+    kind: "list",
+    flag: "subscribe-all",
+    // An option only: state subscriptions are the rarer kind, and `npm run generate` offers them too.
+    initial: () => [],
+    // No queue group: every instance gets every message, and the runtime's overlap rule, which holds
+    // within a queue group, has nothing to refuse; each subject must still be one NATS accepts.
+    problem: (subscribeAll) => subscribeAll.map((subject) => subjectProblem(subject, "subscribe")).find(Boolean),
+    // The usage fills the column: the text starts on the next line.
+    help: () => [
+      "--subscribe-all <subject>",
+      "",
+      "a subject every instance subscribes to, with no queue group",
+      "({ queue: false }): for state each instance keeps; wildcards",
+      "allowed; repeat, or separate with commas",
+      "default: none",
     ],
   },
   reply: {

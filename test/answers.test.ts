@@ -32,6 +32,7 @@ describe("resolveAnswers without questions", () => {
       name: "telestion-service",
       description: "A Telestion service that communicates over NATS.",
       subscribe: ["sensors.>"],
+      subscribeAll: [],
       reply: ["commands.run"],
       install: true,
       git: true,
@@ -74,6 +75,8 @@ describe("resolveAnswers without questions", () => {
         "a.*,b.>",
         "--subscribe",
         "c",
+        "--subscribe-all",
+        "config.>",
         "--reply",
         "d.get, e.get",
         "--no-install",
@@ -90,6 +93,7 @@ describe("resolveAnswers without questions", () => {
       name: "@space/ground",
       description: "Talks to the ground.",
       subscribe: ["a.*", "b.>", "c"],
+      subscribeAll: ["config.>"],
       reply: ["d.get", "e.get"],
       install: false,
       git: false,
@@ -127,6 +131,9 @@ describe("resolveAnswers without questions", () => {
     [["--subscribe", "a,a", "-y"], 'subscription subject "a" is given twice'],
     [["--subscribe", "sensors.>", "--reply", "sensors.get", "-y"], '"sensors.>" and reply subject "sensors.get" overlap'],
     [["--reply", "__telestion__.health", "-y"], 'reply subject "__telestion__.health" starts with "__telestion__"'],
+    [["--subscribe-all", "a b", "-y"], 'subscription subject "a b" contains whitespace'],
+    [["--subscribe-all", "a.>.b", "-y"], 'subscription subject "a.>.b" has ">" before the end'],
+    [["--subscribe-all", "__telestion__.>", "-y"], 'subscription subject "__telestion__.>" starts with "__telestion__"'],
     [["--package-manager", "pip", "-y"], 'unknown package manager "pip"'],
     [["--runtime", "./nope.tgz", "-y"], "--runtime points at "],
     [["--description", "two\nlines", "-y"], "description must be a single line"],
@@ -134,6 +141,14 @@ describe("resolveAnswers without questions", () => {
     const attempt = resolveAnswers(fromArgv(...argv), context);
     await expect(attempt).rejects.toThrow(UserError);
     await expect(resolveAnswers(fromArgv(...argv), context)).rejects.toThrow(message);
+  });
+
+  it("--subscribe-all: no queue group, so it may overlap the others and itself (the runtime's rule)", async () => {
+    const argv = ["--subscribe", "sensors.>", "--reply", "config.get", "--subscribe-all", "sensors.*,config.>,config.>", "-y"];
+    const answers = await resolveAnswers(fromArgv(...argv), context);
+    expect(answers.subscribeAll).toEqual(["sensors.*", "config.>", "config.>"]);
+    // The same subjects in queue group SERVICE_NAME are refused.
+    await expect(resolveAnswers(fromArgv("--subscribe", "sensors.>,sensors.*", "-y"), context)).rejects.toThrow(/overlap/);
   });
 
   it("refuses a non-empty directory, given or defaulted, and leaves it as it was", async () => {

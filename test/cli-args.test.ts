@@ -16,6 +16,7 @@ describe("parseCommandLine", () => {
       name: undefined,
       description: undefined,
       subscribe: undefined,
+      subscribeAll: undefined,
       reply: undefined,
       install: undefined,
       git: undefined,
@@ -45,9 +46,10 @@ describe("parseCommandLine", () => {
     });
   });
 
-  it("collects --subscribe and --reply from repeats and commas alike", () => {
-    const parsed = flags("--subscribe", "a.*,b", "--subscribe=c.>", "--reply", "x, y", "--reply", "z");
+  it("collects --subscribe, --subscribe-all and --reply from repeats and commas alike", () => {
+    const parsed = flags("--subscribe", "a.*,b", "--subscribe=c.>", "--reply", "x, y", "--subscribe-all", "s.>,t", "--reply", "z");
     expect(parsed.subscribe).toEqual(["a.*", "b", "c.>"]);
+    expect(parsed.subscribeAll).toEqual(["s.>", "t"]);
     expect(parsed.reply).toEqual(["x", "y", "z"]);
   });
 
@@ -106,6 +108,7 @@ describe("helpText", () => {
       "--name <name>",
       "--description <text>",
       "--subscribe <subject>",
+      "--subscribe-all <subject>",
       "--reply <subject>",
       "--install, --no-install",
       "--git, --no-git",
@@ -125,6 +128,8 @@ describe("helpText", () => {
     expect(help).toContain('default: "A Telestion service that communicates over NATS."');
     expect(help).toContain('default: sensors.> (--subscribe "" for none)');
     expect(help).toContain('default: commands.run (--reply "" for none)');
+    // --subscribe-all fills the usage column: its text starts on the next line, and ends with its default.
+    expect(help).toMatch(/^ {2}--subscribe-all <subject>\n {27}a subject every instance subscribes to, with no queue group\n(?: {27}.+\n)* {27}default: none\n/m);
     expect(help).toContain("default: --install");
     expect(help).toContain("default: --git");
     expect(help).toContain("(now: pnpm)");

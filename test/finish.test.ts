@@ -31,6 +31,7 @@ const answers = (overrides: Partial<Answers> = {}): Answers => ({
   name: "target-svc",
   description: "",
   subscribe: [],
+  subscribeAll: [],
   reply: [],
   install: false,
   git: false,

@@ -12,6 +12,7 @@ import { handlersModule } from "../generators/handlers-module.js";
 import { TEMPLATES_DIR } from "../generators/service.js";
 import type { Answers } from "../src/answers.js";
 import { generate } from "../src/generate.js";
+import { validateAnswers } from "../src/answers.js";
 import { subjectsProblem } from "../src/validate.js";
 
 const RUNTIME = "file:../telestion-runtime-0.1.0.tgz";
@@ -22,6 +23,7 @@ function answers(overrides: Partial<Answers> = {}): Answers {
     name: "svc",
     description: "A service",
     subscribe: [],
+    subscribeAll: [],
     reply: [],
     install: false,
     git: false,
@@ -45,6 +47,8 @@ const PROJECT_FILES = [
   "plop-templates/handlers.js",
   "plop-templates/reply.test.ts.hbs",
   "plop-templates/reply.ts.hbs",
+  "plop-templates/subscribe-all.test.ts.hbs",
+  "plop-templates/subscribe-all.ts.hbs",
   "plop-templates/subscribe.test.ts.hbs",
   "plop-templates/subscribe.ts.hbs",
   "plopfile.js",
@@ -226,23 +230,36 @@ describe("generate: key contents", () => {
 });
 
 describe("the project's plopfile adds handlers exactly as the generator does", () => {
-  /** The plopfile imports telestion-runtime/subjects: give it this checkout's runtime, as an install would. */
+  /**
+   * The plopfile imports telestion-runtime/subjects and reads src/main.ts with typescript: give it this
+   * checkout's runtime and typescript, as an install would.
+   */
   async function loadPlop(project: string) {
     mkdirSync(join(project, "node_modules"), { recursive: true });
     symlinkSync(fileURLToPath(new URL("../runtime", import.meta.url)), join(project, "node_modules", "telestion-runtime"));
+    symlinkSync(fileURLToPath(new URL("../node_modules/typescript", import.meta.url)), join(project, "node_modules", "typescript"));
     return nodePlop(join(project, "plopfile.js"));
+  }
+
+  /** The `subject` prompt's check, as `npm run generate` runs it: true, or the problem. */
+  async function subjectCheck(project: string) {
+    const plop = await loadPlop(project);
+    const prompts = plop.getGenerator("handler").prompts as Array<{ name: string; validate?: (v: string, a: object) => unknown }>;
+    const validate = prompts.find((p) => p.name === "subject")!.validate!;
+    return (kind: string, subject: string) => validate(subject, { kind });
   }
 
   it("a project generated without handlers plus `generate` equals one generated with them", async () => {
     const withHandlers = freshTarget();
     // "a-b" and "a.b" share a slug: the second becomes a-b-2, in both paths.
-    await generate(answers({ subscribe: ["a.b", "telemetry.>"], reply: ["c.d", "a-b"] }), withHandlers);
+    await generate(answers({ subscribe: ["a.b", "telemetry.>"], subscribeAll: ["config.>"], reply: ["c.d", "a-b"] }), withHandlers);
     const grown = freshTarget();
     await generate(answers(), grown);
 
     const plop = await loadPlop(grown);
     const handler = plop.getGenerator("handler");
-    for (const [kind, subject] of [["subscribe", "a.b"], ["subscribe", "telemetry.>"], ["reply", "c.d"], ["reply", "a-b"]]) {
+    const added = [["subscribe", "a.b"], ["subscribe", "telemetry.>"], ["subscribe-all", "config.>"], ["reply", "c.d"], ["reply", "a-b"]];
+    for (const [kind, subject] of added) {
       const { failures } = await handler.runActions({ kind, subject });
       expect(failures).toEqual([]);
     }
@@ -255,28 +272,89 @@ describe("the project's plopfile adds handlers exactly as the generator does", (
   });
 
   it("validates subjects like the generator: the same rules and messages, overlaps with registered handlers included", async () => {
+    const given = { subscribe: ["sensors.temperature"], subscribeAll: ["config.>"], reply: ["time.now"] };
     const target = freshTarget();
-    await generate(answers({ subscribe: ["sensors.temperature"], reply: ["time.now"] }), target);
-    const plop = await loadPlop(target);
-    const prompts = plop.getGenerator("handler").prompts as Array<{ name: string; validate?: (v: string, a: object) => unknown }>;
-    const validate = prompts.find((p) => p.name === "subject")!.validate!;
-    expect(validate("telemetry.*", { kind: "subscribe" })).toBe(true);
-    expect(validate("telemetry.>", { kind: "subscribe" })).toBe(true);
-    for (const [subject, kind] of [
-      ["telemetry.*", "reply"],
-      ["a..b", "subscribe"],
-      ["a b", "subscribe"],
-      ["a.>.b", "subscribe"],
-      ["a.b*", "subscribe"],
-      ["", "reply"],
-      ["__telestion__.health", "reply"],
+    await generate(answers(given), target);
+    const check = await subjectCheck(target);
+    // What the CLI says of the same handler given with the project's: the same rule, the same words.
+    const cli = (kind: string, subject: string) => {
+      const key = kind === "subscribe-all" ? "subscribeAll" : (kind as "subscribe" | "reply");
+      try {
+        validateAnswers({ ...given, [key]: [...given[key], subject] }, target);
+        return true;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    for (const [kind, subject] of [
+      ["subscribe", "telemetry.*"],
+      ["subscribe", "telemetry.>"],
+      ["subscribe-all", "telemetry.>"],
+      ["reply", "telemetry.*"],
+      ["subscribe", "a..b"],
+      ["subscribe-all", "a b"],
+      ["subscribe", "a.>.b"],
+      ["subscribe-all", "a.b*"],
+      ["reply", ""],
+      ["subscribe-all", "__telestion__.health"],
+      ["reply", "time.now"],
+      ["subscribe", "sensors.*"],
+      // No queue group: the overlap rule, which holds within a queue group, does not apply.
+      ["subscribe-all", "sensors.*"],
+      ["subscribe-all", "config.>"],
+      ["subscribe", "config.x"],
+      ["reply", "config.x"],
     ] as const) {
-      expect(validate(subject, { kind }), `${kind} ${subject}`).toBe(subjectsProblem(kind === "reply" ? [] : [subject], kind === "reply" ? [subject] : []));
+      expect(check(kind, subject), `${kind} ${subject}`).toBe(cli(kind, subject));
     }
-    expect(validate("time.now", { kind: "reply" })).toBe('reply subject "time.now" is given twice; give each subject once');
-    expect(validate("sensors.*", { kind: "subscribe" })).toMatch(
-      /^subscription subject "sensors\.temperature" and subscription subject "sensors\.\*" overlap/,
-    );
+    expect(check("subscribe", "telemetry.>")).toBe(true);
+    expect(check("subscribe-all", "sensors.*")).toBe(true);
+    expect(check("subscribe", "config.x")).toBe(true);
+    expect(check("reply", "time.now")).toBe(subjectsProblem([], ["time.now", "time.now"]));
+    expect(check("subscribe", "sensors.*")).toMatch(/^subscription subject "sensors\.temperature" and subscription subject "sensors\.\*" overlap/);
+    expect(check("subscribe-all", "a b")).toMatch(/^subscription subject "a b" contains whitespace/);
+  });
+
+  it("reads src/main.ts as code: queue options count, commented-out registrations do not", async () => {
+    const target = freshTarget();
+    await generate(answers(), target);
+    const registrations = [
+      `service.subscribe("own.>", handle, { queue: "own-group" });`,
+      `service.subscribe("every.>", handle, { queue: false });`,
+      `service.subscribe("late.>", handle, { queue: "x", queue: false });`,
+      `service.subscribe("spread.>", handle, { ...options });`,
+      `service.subscribe("system.>", handle, { system: true });`,
+      `service.subscribe("plain.>", handle);`,
+      `// service.subscribe("commented.>", handle);`,
+      `/* service.reply("block.get", handle); */`,
+      `const text = 'service.subscribe("quoted.>", handle)';`,
+    ];
+    writeFileSync(join(target, "src/main.ts"), insertAboveMarker(read(target, "src/main.ts"), "// plop:handlers", registrations.join("\n  ")));
+    const check = await subjectCheck(target);
+    // Another queue group, or none: these may overlap a new handler in SERVICE_NAME's group.
+    for (const subject of ["own.x", "every.x", "late.x"]) expect(check("subscribe", subject), subject).toBe(true);
+    // A queue group the code computes: only the running service can tell; the runtime checks it at start.
+    expect(check("subscribe", "spread.x")).toBe(true);
+    // Comments and strings are not code.
+    for (const subject of ["commented.x", "block.get", "quoted.x"]) expect(check("reply", subject), subject).toBe(true);
+    // Options without a queue, or none: queue group SERVICE_NAME, where the rule holds.
+    expect(check("subscribe", "system.x")).toMatch(/^subscription subject "system\.>" and subscription subject "system\.x" overlap/);
+    expect(check("reply", "plain.get")).toMatch(/^subscription subject "plain\.>" and reply subject "plain\.get" overlap/);
+    // A new handler without a queue group overlaps nothing.
+    expect(check("subscribe-all", "plain.x")).toBe(true);
+  });
+
+  it("a subscribe-all handler keeps state, registered with { queue: false }", async () => {
+    const target = freshTarget();
+    await generate(answers({ subscribeAll: ["config.*"] }), target);
+    expect(read(target, "src/main.ts")).toContain(`  service.subscribe("config.*", onConfigAny, { queue: false });`);
+    const module = read(target, "src/handlers/config-any.ts");
+    expect(module).toContain("export function onConfigAny(message: Message): void");
+    expect(module).toMatch(/`\{ queue: false \}`[^]*every instance of the service receives every message/);
+    expect(module).not.toContain("service.log");
+    const test = read(target, "test/handlers/config-any.test.ts");
+    expect(test).toContain(`import { latestReadings, onConfigAny } from "../../src/handlers/config-any.js";`);
+    expect(test).toContain(`testMessage("config.example"`);
   });
 });
 
@@ -383,7 +461,7 @@ describe("handler names", () => {
   });
 
   it("never gives two handlers the same file or function name", () => {
-    const specs = handlerSpecs(["a.b", "a-b", "a.b2"], ["a.b", "ab"]);
+    const specs = handlerSpecs({ subscribe: ["a.b", "a-b", "a.b2"], subscribeAll: [], reply: ["a.b", "ab"] });
     expect(specs.map((s) => s.slug)).toEqual(["a-b", "a-b-2", "a-b2-2", "a-b-3", "ab-4"]);
     expect(specs.map((s) => s.functionName)).toEqual(["onAB", "onAB2", "onAB22", "answerAB3", "answerAb4"]);
     const lowerCased = (names: string[]) => new Set(names.map((n) => n.toLowerCase())).size;
@@ -392,7 +470,7 @@ describe("handler names", () => {
   });
 
   it("subject literals are escaped for TypeScript", () => {
-    const [spec] = handlerSpecs(['a."quoted".$&'], []);
+    const [spec] = handlerSpecs({ subscribe: ['a."quoted".$&'], subscribeAll: [], reply: [] });
     expect(spec!.subjectLiteral).toBe(JSON.stringify('a."quoted".$&'));
   });
 

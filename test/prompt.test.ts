@@ -51,6 +51,7 @@ describe("questions for what flags leave open", () => {
       name: "svc-name",
       description: "Reads sensors.",
       subscribe: ["a.*", "b.>"],
+      subscribeAll: [],
       reply: ["c.get", "d.get"],
       install: false,
       git: true,

@@ -274,6 +274,7 @@ describe("validateAnswers", () => {
     name: "svc",
     description: "A service.",
     subscribe: ["a.*"],
+    subscribeAll: [],
     reply: ["b"],
     install: false,
     git: false,

@@ -1,5 +1,6 @@
 import { headers as natsHeaders, type Msg } from "@nats-io/transport-node";
 import { encodeBody, type Body } from "./encode.js";
+import { logSubject } from "./log.js";
 import { Message } from "./message.js";
 
 export interface TestMessageOptions {
@@ -41,4 +42,27 @@ export function testMessage(subject: string, body?: Body, options: TestMessageOp
     string: () => new TextDecoder().decode(data),
   };
   return { message: new Message(msg), replies };
+}
+
+export interface LogRecorder {
+  /** What the handler logged, in order, each body as given. */
+  logged: Array<{ category: string; body: Body }>;
+  /** Records instead of publishing; throws, as `service.log` does, for a bad category or a body JSON cannot carry. */
+  log(category: string, body: Body): void;
+}
+
+/**
+ * Stands in for the service in a handler's unit test (`Pick<Service, "log">`): keeps what the handler
+ * logs instead of publishing it, so a test can compare `logged` with what the log sink would get.
+ */
+export function logRecorder(): LogRecorder {
+  const logged: LogRecorder["logged"] = [];
+  return {
+    logged,
+    log(category, body) {
+      logSubject(category);
+      encodeBody(body);
+      logged.push({ category, body });
+    },
+  };
 }
