@@ -1,6 +1,7 @@
 // Public API: re-exports only. Each concern lives in the file named after it.
 export { startService, Service } from "./service.js";
 export type { StartOptions, StopOptions, PublishOptions, RequestOptions } from "./service.js";
+export type { Publisher, PublisherStats, PublishHandler } from "./publisher.js";
 export { runService } from "./run.js";
 export type { RunOptions } from "./run.js";
 export { resolveConfig, ConfigError, generateServiceId } from "./config.js";
@@ -15,7 +16,7 @@ export type { HealthReport } from "./health.js";
 export { ERROR_HEADER, ERROR_CODE_HEADER, ServiceError, DEFAULT_HANDLER_LIMITS } from "./subscribe.js";
 export type { EndpointStats, Handler, HandlerLimits, SubscribeOptions } from "./subscribe.js";
 export { subjectsOverlap, subjectProblem, registrationsProblem, isRuntimeSubject, RUNTIME_SUBJECT_PREFIX } from "./subjects.js";
-export type { SubjectKind } from "./subjects.js";
+export type { SubjectKind, SubjectUse } from "./subjects.js";
 export { microName, isMicroSubject, servicePackage, MICRO_PREFIX, FALLBACK_VERSION } from "./micro.js";
 export { HandlerLoad } from "./load.js";
 export type { HandlerFigures, LoadFigures } from "./load.js";

@@ -4,6 +4,7 @@ import { errors as natsErrors, headers as natsHeaders, type NatsConnection, type
 import { resolveConfig, type Config, type ConfigSources } from "./config.js";
 import { encodeBody, type Body } from "./encode.js";
 import { RecentErrors } from "./errors.js";
+import { Publishers, type PublishHandler, type Publisher, type PublisherStats } from "./publisher.js";
 import { healthReport, serveHealth, type HealthReport } from "./health.js";
 import { logSubject } from "./log.js";
 import { Message } from "./message.js";
@@ -59,6 +60,7 @@ export class Service<Extra = unknown> {
   readonly load = new HandlerLoad();
   readonly #nc: NatsConnection | undefined;
   readonly #handlers: Handlers | undefined;
+  readonly #publishers = new Publishers(this.errors);
   readonly #onStop: Array<() => unknown> = [];
   #micro: MicroResponder | undefined;
   #serviceDataDir: string | undefined;
@@ -162,6 +164,21 @@ export class Service<Extra = unknown> {
     this.nc.publish(logSubject(category), encodeBody(body));
   }
 
+  /**
+   * Calls `handler` (it may be async) at start + n·intervalMs (n = 1, 2, …) and publishes its value on
+   * `subject` by the body rule; `undefined` publishes nothing that tick. Calls never overlap: ticks
+   * that fall due during a slow call are skipped and counted. Errors are counted in health and the
+   * timer goes on. Stopped first by `stop()` (see publisher.ts). Throws one line for a bad subject.
+   */
+  publishEvery(subject: string, intervalMs: number, handler: PublishHandler): Publisher {
+    return this.#publishers.start(this.nc, subject, intervalMs, handler);
+  }
+
+  /** Each running publisher's figures (ticks, published, skipped, errors), in start order. */
+  publishers(): PublisherStats[] {
+    return this.#publishers.list();
+  }
+
   /** Runs `fn` during `stop()`, after handlers finished and before NATS is drained (e.g. to flush files). */
   onStop(fn: () => unknown): void {
     this.#onStop.push(fn);
@@ -179,7 +196,10 @@ export class Service<Extra = unknown> {
   async #stop(timeoutMs: number): Promise<void> {
     // A stopping instance leaves discovery first, so that `nats micro ls` no longer offers it.
     this.#micro?.stop();
+    // Publishers first: no call starts from here on; a running one may finish beside the handlers.
+    const publishing = this.#publishers.stop(timeoutMs);
     const unfinished = (await this.#handlers?.stop(timeoutMs)) ?? 0;
+    await publishing; // from here on no publisher sends anything, so nothing is sent after the drain began
     if (unfinished > 0) console.error(`[telestion] ${unfinished} handler(s) still running after ${timeoutMs} ms; stopping anyway`);
     for (const fn of this.#onStop) await fn();
     if (this.#nc && !this.#nc.isClosed()) await this.#nc.drain().catch(() => this.#nc?.close());

@@ -14,7 +14,10 @@ export interface Registration {
   kind: SubjectKind;
 }
 
-const LABEL: Record<SubjectKind, string> = { subscribe: "subscription subject", reply: "reply subject" };
+/** A publisher's subject (service.publishEvery) follows the reply rule: one concrete subject. */
+export type SubjectUse = SubjectKind | "publish";
+
+const LABEL: Record<SubjectUse, string> = { subscribe: "subscription subject", reply: "reply subject", publish: "publish subject" };
 
 export function isRuntimeSubject(subject: string): boolean {
   return subject.startsWith(RUNTIME_SUBJECT_PREFIX);
@@ -74,12 +77,12 @@ export function registrationsProblem(registrations: readonly Registration[]): st
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
- * Why `subject` cannot be given a new handler, or undefined. NATS subject syntax: dot-separated,
+ * Why `subject` cannot be given a new handler (or publisher), or undefined. NATS subject syntax: dot-separated,
  * non-empty tokens without whitespace; subscriptions may use the wildcards `*` (one whole token) and
  * `>` (the whole last token); a reply subject must be concrete, because a request is sent to one exact
  * subject. `__telestion__` subjects belong to the runtime.
  */
-export function subjectProblem(subject: string, kind: SubjectKind): string | undefined {
+export function subjectProblem(subject: string, kind: SubjectUse): string | undefined {
   const label = LABEL[kind];
   if (subject === "") return `${label} is empty; give a subject such as "sensors.temperature"`;
   if (/\s/.test(subject) || CONTROL.test(subject)) {
@@ -94,8 +97,8 @@ export function subjectProblem(subject: string, kind: SubjectKind): string | und
   }
   for (const [index, token] of tokens.entries()) {
     if (!token.includes("*") && !token.includes(">")) continue;
-    if (kind === "reply") {
-      return `${label} "${subject}" contains a wildcard; wildcards (* and >) only work for subscriptions, so reply on a concrete subject such as "${concreteExample(tokens)}"`;
+    if (kind !== "subscribe") {
+      return `${label} "${subject}" contains a wildcard; wildcards (* and >) only work for subscriptions, so ${kind} on a concrete subject such as "${concreteExample(tokens)}"`;
     }
     if (token !== "*" && token !== ">") {
       return `${label} "${subject}" uses a wildcard inside the token "${token}"; "*" and ">" must be whole tokens, e.g. "sensors.*"`;
