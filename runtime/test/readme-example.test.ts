@@ -13,7 +13,7 @@ const example = fileURLToPath(new URL("./fixtures/readme-example.generated.ts", 
 afterAll(() => rmSync(example, { force: true }));
 
 describe("the README's example", () => {
-  it("runs as written: the reply answers, the subscription logs through a log sink", async () => {
+  it("runs as written: the reply answers, the subscription logs through a log sink, the publisher feeds it", async () => {
     const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
     const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(code).toContain("runService(");
@@ -35,6 +35,15 @@ describe("the README's example", () => {
       files.flush();
       try {
         return readFileSync(`${files.dir}/readings.log`, "utf8").includes(JSON.stringify({ sensor: "t1", value }));
+      } catch {
+        return false;
+      }
+    });
+    // The simulated sensor's readings, published every second, reach the subscription and the log.
+    await waitUntil(() => {
+      files.flush();
+      try {
+        return readFileSync(`${files.dir}/readings.log`, "utf8").includes('"sensor":"simulated"');
       } catch {
         return false;
       }
