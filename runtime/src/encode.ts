@@ -1,17 +1,20 @@
 /**
- * The one encoding rule for everything the runtime sends (publish, request, reply, log):
- * bytes as they are, strings as UTF-8, `undefined` as an empty body, anything else as JSON.
+ * The one encoding rule for everything the runtime sends for a JavaScript value (publish, request,
+ * reply, log), as Telestion's message format (ADR-0006) has it: JSON for values, raw bytes only for
+ * binary. A Uint8Array (a Buffer too) or an ArrayBuffer goes out as its bytes; anything else as JSON,
+ * a string included (`"hi"` with its quotes, so that a receiver's `json()` reads it back), and
+ * `undefined` (no value) as `null`.
  */
 const encoder = new TextEncoder();
-const EMPTY = new Uint8Array(0);
+const NULL = encoder.encode("null");
 
 export type Body = unknown;
 
 export function encodeBody(body: Body): Uint8Array {
   if (body instanceof Uint8Array) return body;
-  if (typeof body === "string") return encoder.encode(body);
-  if (body === undefined) return EMPTY;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  // A copy each time: a receiver of the bytes may change them.
+  if (body === undefined) return NULL.slice();
   let json: string | undefined;
   try {
     json = JSON.stringify(body);

@@ -17,7 +17,7 @@ export interface TestMessage {
 
 /**
  * A Message built from a subject and a body, without a NATS connection, for unit tests of handlers.
- * The body is encoded by the same rules as `publish` (bytes as is, strings as UTF-8, else JSON).
+ * The body is encoded by the same rules as `publish` (bytes as is, anything else as JSON).
  */
 export function testMessage(subject: string, body?: Body, options: TestMessageOptions = {}): TestMessage {
   const replies: Uint8Array[] = [];
@@ -35,7 +35,8 @@ export function testMessage(subject: string, body?: Body, options: TestMessageOp
     headers: hdrs,
     respond(payload) {
       if (!options.reply) return false;
-      replies.push(payload instanceof Uint8Array ? payload : encodeBody(payload ?? ""));
+      // As the NATS client sends what is given to the raw message: a string as its UTF-8 text, nothing as an empty body.
+      replies.push(typeof payload === "string" ? new TextEncoder().encode(payload) : (payload ?? new Uint8Array(0)));
       return true;
     },
     json: <T>() => JSON.parse(new TextDecoder().decode(data)) as T,

@@ -27,7 +27,7 @@ describe("overlapping registrations in one queue group", () => {
     service.subscribe("orders.>", (m) => void all.push(m.subject), { queue: false });
     service.reply("orders.get", () => "order");
     await service.nc.flush();
-    for (let i = 0; i < 50; i++) expect((await client.request("orders.get")).text()).toBe("order");
+    for (let i = 0; i < 50; i++) expect((await client.request("orders.get")).json()).toBe("order");
     await waitUntil(() => all.length === 50);
   });
 
@@ -87,7 +87,7 @@ describe("only reply handlers reply", () => {
     });
     responder.reply("audit.query", () => "the real answer");
     await Promise.all([listener.nc.flush(), responder.nc.flush()]);
-    for (let i = 0; i < 20; i++) expect((await client.request("audit.query")).text()).toBe("the real answer");
+    for (let i = 0; i < 20; i++) expect((await client.request("audit.query")).json()).toBe("the real answer");
     await waitUntil(() => listener.errors.total === 20);
   });
 });

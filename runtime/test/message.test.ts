@@ -5,11 +5,14 @@ import { MessageFormatError } from "../src/message.js";
 import { testMessage } from "../src/testing.js";
 
 describe("encodeBody", () => {
-  it("sends bytes as they are, strings as UTF-8, undefined as empty, anything else as JSON", () => {
+  it("sends bytes (a Uint8Array, a Buffer, an ArrayBuffer) as they are, anything else as JSON: a string too, undefined as null", () => {
     const bytes = new Uint8Array([0, 255, 1]);
     expect(encodeBody(bytes)).toBe(bytes);
-    expect(Buffer.from(encodeBody("grüß")).toString("utf8")).toBe("grüß");
-    expect(encodeBody(undefined).byteLength).toBe(0);
+    expect([...encodeBody(Buffer.from([7, 8]))]).toEqual([7, 8]);
+    expect([...encodeBody(new Uint8Array([104, 105]).buffer)]).toEqual([104, 105]);
+    expect(Buffer.from(encodeBody("grüß")).toString("utf8")).toBe('"grüß"');
+    expect(Buffer.from(encodeBody('say "hi"\n')).toString("utf8")).toBe('"say \\"hi\\"\\n"');
+    expect(Buffer.from(encodeBody(undefined)).toString()).toBe("null");
     expect(Buffer.from(encodeBody({ a: [1, null] })).toString()).toBe('{"a":[1,null]}');
     expect(Buffer.from(encodeBody(42)).toString()).toBe("42");
     expect(Buffer.from(encodeBody(null)).toString()).toBe("null");
@@ -41,7 +44,7 @@ describe("Message", () => {
   });
 
   it("handles an empty body", () => {
-    const { message } = testMessage("empty");
+    const { message } = testMessage("empty", new Uint8Array(0));
     expect(message.size).toBe(0);
     expect(message.text()).toBe("");
     expect(() => message.json()).toThrow(MessageFormatError);
@@ -60,6 +63,10 @@ describe("Message", () => {
     expect(request.message.replySubject).toBe("_INBOX.1");
     expect(request.message.respond({ ok: true })).toBe(true);
     expect(Buffer.from(request.replies[0]!).toString()).toBe('{"ok":true}');
+    expect(request.message.respond("fine")).toBe(true);
+    expect(Buffer.from(request.replies[1]!).toString()).toBe('"fine"');
+    expect(request.message.respond()).toBe(true);
+    expect(Buffer.from(request.replies[2]!).toString()).toBe("null");
 
     const published = testMessage("p", "x");
     expect(published.message.replySubject).toBeUndefined();

@@ -30,7 +30,7 @@ describe("the README's example", () => {
     const value = Math.random();
     client.publish("sensors.reading", { sensor: "t1", value });
     client.publish("sensors.reading", "not a reading");
-    await service.waitFor(/handler for "sensors\.reading" failed: MessageFormatError/);
+    await service.waitFor(/handler for "sensors\.reading" failed: body on "sensors\.reading" is invalid/);
     await waitUntil(() => {
       files.flush();
       try {

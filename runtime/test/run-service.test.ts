@@ -135,7 +135,7 @@ describe("runService: running and stopping", () => {
     const reply = client.request("test.slow", "700", { timeoutMs: 5_000 });
     await child.waitFor(/slow request started: 700/);
     child.kill(signal);
-    expect((await reply).text()).toBe("done after 700 ms");
+    expect((await reply).json()).toBe("done after 700 ms");
     expect(await child.exited).toBe(0);
     expect(child.stderr()).toContain(`${signal}: stopping`);
   });
@@ -148,7 +148,7 @@ describe("runService: running and stopping", () => {
     await child.waitFor(/slow request started: 500/);
     child.kill("SIGINT");
     child.kill("SIGINT");
-    expect((await reply).text()).toBe("done after 500 ms");
+    expect((await reply).json()).toBe("done after 500 ms");
     expect(await child.exited).toBe(0);
     expect(child.stderr()).not.toContain("exiting without waiting");
   });
@@ -158,7 +158,7 @@ describe("runService: running and stopping", () => {
     for (let i = 0; i < 3; i++) {
       const child = runTs(fixture("echo-service.ts"), bus.env({ SERVICE_NAME: `readiness-${i}` }));
       await child.waitFor(/is running \(SERVICE_NAME readiness-\d\)/);
-      expect((await client.request("test.echo", "first", { timeoutMs: 1_000 })).text()).toBe("first");
+      expect((await client.request("test.echo", "first", { timeoutMs: 1_000 })).json()).toBe("first");
       child.kill();
       expect(await child.exited).toBe(0);
     }
@@ -176,7 +176,7 @@ describe("runService: running and stopping", () => {
       reply = await client.request("test.echo", "again", { timeoutMs: 500 }).catch(() => undefined);
       if (!reply) await sleep(100);
     }
-    expect(reply?.text()).toBe("again");
+    expect(reply?.json()).toBe("again");
     child.kill("SIGTERM");
     expect(await child.exited).toBe(0);
   });

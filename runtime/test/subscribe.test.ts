@@ -93,7 +93,7 @@ describe("subscribe: any body, failing handlers", () => {
 });
 
 describe("reply: request/reply", () => {
-  it("encodes returned values: bytes as is, strings as UTF-8, anything else as JSON, undefined as empty", async () => {
+  it("encodes returned values: bytes as is, anything else as JSON (a string too), undefined as null", async () => {
     const service = await bus.start("reply-encoding");
     const client = await bus.start("reply-encoding-client");
     const bytes = new Uint8Array([0, 1, 2, 255]);
@@ -101,13 +101,16 @@ describe("reply: request/reply", () => {
     service.reply("enc.text", () => "grüß dich");
     service.reply("enc.json", async () => ({ ok: true, list: [1, 2] }));
     service.reply("enc.none", () => undefined);
+    service.reply("enc.buffer", () => new Uint8Array([104, 105]).buffer);
     service.reply("enc.echo", (m: Message) => m.data);
     await service.nc.flush();
 
     expect([...(await client.request("enc.bytes")).data]).toEqual([...bytes]);
-    expect((await client.request("enc.text")).text()).toBe("grüß dich");
+    expect((await client.request("enc.text")).text()).toBe('"grüß dich"');
+    expect((await client.request("enc.text")).json()).toBe("grüß dich");
     expect((await client.request("enc.json")).json()).toEqual({ ok: true, list: [1, 2] });
-    expect((await client.request("enc.none")).size).toBe(0);
+    expect((await client.request("enc.none")).text()).toBe("null");
+    expect((await client.request("enc.buffer")).text()).toBe("hi");
     const big = new Uint8Array(randomBytes(512 * 1024));
     expect(Buffer.from((await client.request("enc.echo", big)).data).equals(Buffer.from(big))).toBe(true);
     expect((await client.request("enc.echo", { a: 1 })).json()).toEqual({ a: 1 });
@@ -134,7 +137,7 @@ describe("reply: request/reply", () => {
     expect(err).toBeInstanceOf(ServiceError);
     expect((err as ServiceError).code).toBe(400);
     expect((err as ServiceError).message).toMatch(/^"fail.json" answered with an error: body on "fail.json" is not valid JSON/);
-    expect((await client.request("fine")).text()).toBe("still here");
+    expect((await client.request("fine")).json()).toBe("still here");
     // fail.json's 400 is the sender's error, not the service's.
     expect(service.errors.total).toBe(3);
   });
@@ -177,10 +180,10 @@ describe("reply: request/reply", () => {
       '[telestion] handler for "client.down" failed: the sensor bus is down',
       `[telestion] handler for "client.listener" failed: a subscription's failure is the service's own`,
     ]);
-    // The 21 refused requests: one throttled line, not one each.
-    expect(lines.filter((line) => line.includes("refused"))).toEqual([
-      '[telestion] refused 1 request(s) as client errors (404), latest on "client.missing": no sensor named t9',
-    ]);
+    // The 21 refused requests: a throttled line (at most one per 5 s), not one each.
+    const refused = lines.filter((line) => line.includes("refused"));
+    expect(refused[0]).toBe('[telestion] refused 1 request(s) as client errors (404), latest on "client.missing": no sensor named t9');
+    expect(refused.length).toBeLessThan(5);
   });
 
   it("endpoints(): per registration, in order, its messages, failures (4xx too), last error and time in the handler", async () => {
@@ -237,7 +240,7 @@ describe("reply: request/reply", () => {
     service.reply("headers.echo", (m) => m.header("X-Trace") ?? "none");
     await service.nc.flush();
     const reply = await service.request("headers.echo", "", { headers: { "X-Trace": "t-1" } });
-    expect(reply.text()).toBe("t-1");
+    expect(reply.json()).toBe("t-1");
   });
 });
 
