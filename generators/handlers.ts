@@ -1,11 +1,13 @@
 /**
- * Names for handler modules, derived from their subjects, and their lines in src/main.ts.
+ * Names for handler modules, derived from their subjects, their lines in src/main.ts, and which of
+ * them share a queue group (where the runtime's overlap rule applies).
  *
  * This is create-telestion-service's generators/handlers.ts. Every generated project gets it as
  * plop-templates/handlers.js (compiled to JavaScript, comments kept), which its plopfile.js imports:
  * so a handler added later with `npm run generate` is named and registered exactly like one generated
  * with the project. Keep it free of imports, so the compiled file runs on its own.
  */
+
 /**
  * The kinds of handler, each with its template (`<kind>.ts.hbs`, `<kind>.test.ts.hbs`):
  *   subscribe      work: in queue group SERVICE_NAME, so each message reaches one instance of the service

@@ -383,14 +383,24 @@ describe("first minutes, as the README says", () => {
 
 describe("npm run generate", () => {
   it("adds handlers non-interactively; the project still typechecks, lints, passes its tests and answers on the new subject", async () => {
-    expectSuccess(await npm("run", "generate", "--", "reply", "time.now"), "npm run generate -- reply time.now");
+    const added = await npm("run", "generate", "--", "reply", "time.now");
+    expectSuccess(added, "npm run generate -- reply time.now");
+    // One ✔ line per action, and nothing between them (plop's spinner, when output is no terminal, printed "- " lines).
+    expect(added.output.split("\n").filter((line) => /^(?:✔|- *$)/.test(line.trim()))).toEqual([
+      "✔  ++ /src/handlers/time-now.ts",
+      "✔  ++ /test/handlers/time-now.test.ts",
+      "✔  +- /src/main.ts",
+    ]);
     expectSuccess(await npm("run", "generate", "--", "subscribe", "telemetry.>"), "npm run generate -- subscribe telemetry.>");
+    // State every instance keeps: no queue group, so it may overlap sensors.temperature's subscription.
+    expectSuccess(await npm("run", "generate", "--", "subscribe-all", "sensors.*"), "npm run generate -- subscribe-all sensors.*");
     for (const file of ["src/handlers/time-now.ts", "test/handlers/time-now.test.ts", "src/handlers/telemetry-all.ts", "test/handlers/telemetry-all.test.ts"]) {
       expect(existsSync(join(project, file)), file).toBe(true);
     }
     const main = readFileSync(join(project, "src/main.ts"), "utf8");
     expect(main).toContain(`service.reply("time.now", (message) => answerTimeNow(message, service));`);
     expect(main).toContain(`service.subscribe("telemetry.>", (message) => onTelemetryAll(message, service));`);
+    expect(main).toContain(`service.subscribe("sensors.*", onSensorsAny, { queue: false });`);
 
     const refused = await npm("run", "generate", "--", "reply", "time.*");
     expect(refused.code).not.toBe(0);
@@ -404,13 +414,14 @@ describe("npm run generate", () => {
     expect(overlapping.code).not.toBe(0);
     expect(overlapping.output).toMatch(/subscription subject "sensors\.temperature" and subscription subject "sensors\.\*" overlap/);
     expect(existsSync(join(project, "src/handlers/time-now-2.ts"))).toBe(false);
-    expect(existsSync(join(project, "src/handlers/sensors-any.ts"))).toBe(false);
+    expect(existsSync(join(project, "src/handlers/sensors-any-2.ts"))).toBe(false);
 
     expectSuccess(await npm("run", "typecheck"), "npm run typecheck");
     expectSuccess(await npm("run", "lint"), "npm run lint");
     const test = await npm("test");
     expectSuccess(test, "npm test");
     expect(test.output).toMatch(/time-now\.test\.ts/);
+    expect(test.output).toMatch(/sensors-any\.test\.ts/);
 
     expectSuccess(await npm("run", "build"), "npm run build");
     const serviceName = `e2e-${randomBytes(3).toString("hex")}`;
@@ -419,6 +430,7 @@ describe("npm run generate", () => {
     const reply = await nc.request("time.now", new TextEncoder().encode(JSON.stringify({ command: "sync" })), { timeout: 2_000 });
     expect(reply.json()).toEqual({ accepted: true, command: "sync", args: [] });
     expect(await queueGroups("telemetry.>")).toEqual([serviceName]);
+    expect(await queueGroups("sensors.*")).toEqual([undefined]);
     expect(await stop(service)).toBe(0);
   }, 5 * MINUTE);
 });
