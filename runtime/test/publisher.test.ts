@@ -74,14 +74,15 @@ describe("publishEvery: timing", () => {
       running--;
       return slots.length;
     });
-    await sleep(2_500);
+    await sleep(2_000);
+    await waitUntil(() => running === 1); // stop during a call: the slots it covers are not counted yet
     await publisher.stop();
     await service.nc.flush();
     const stats = publisher.stats();
 
     expect(mostAtOnce).toBe(1);
     expect(stats.ticks).toBe(slots.length);
-    expect(stats.ticks).toBeGreaterThanOrEqual(5); // ≈ 2500 / 300
+    expect(stats.ticks).toBeGreaterThanOrEqual(5); // ≈ 2000 / 300 + 1
     expect(stats.ticks).toBeLessThanOrEqual(9);
     // Each skipped tick is one slot between two calls; the slots during the last call (stopped) are not counted.
     expect(stats.skipped).toBe(slots.at(-1)! - slots.length);
@@ -94,7 +95,7 @@ describe("publishEvery: timing", () => {
     // One throttled line, not one per skipped tick.
     const skipLines = lines.filter((line) => line.includes('publisher on "pub.slow" skipped'));
     expect(skipLines).toHaveLength(1);
-    expect(skipLines[0]).toMatch(/skipped 2 tick\(s\) so far: calls never overlap, and the latest call took 2\d\d ms with an interval of 100 ms; make the call faster or the interval longer/);
+    expect(skipLines[0]).toMatch(/skipped [23] tick\(s\) so far: calls never overlap, and the latest call took [23]\d\d ms with an interval of 100 ms; make the call faster or the interval longer/);
   }, 30_000);
 
   it("publishes nothing for a tick whose call returns undefined, and JSON for a value", async () => {
