@@ -266,7 +266,8 @@ describe.each([
 
     const after = await health(serviceName, service);
     expect(after.service).toBe(first.service); // the same process, still running
-    expect(after.errors).toBe(4);
+    // The three bodies the subscription refused; the refused request is the client's error (400), not the service's.
+    expect(after.errors).toBe(3);
     // Health comes from the runtime's thread with its own connection, not from the main thread's fallback.
     await connection(`${first.service} (health)`);
     expect(service.stderr()).not.toMatch(/health is answered on the main thread/);
