@@ -49,23 +49,33 @@ export interface PackageFacts {
 }
 
 /**
- * The service's own version and description: from the package.json nearest the entry script
+ * The service's own version and description: as the service passed them (a bundle or an executable
+ * has no package.json beside it), else from the package.json nearest the entry script
  * (process.argv[1]) outside node_modules (a test runner's or a tool's package is not the service),
  * else from the one nearest the working directory; a version that is not semver is FALLBACK_VERSION.
  */
-export function servicePackage(entry: string | undefined = process.argv[1], cwd: string = process.cwd()): PackageFacts {
+export function servicePackage(
+  given: Partial<PackageFacts> = {},
+  entry: string | undefined = process.argv[1],
+  cwd: string = process.cwd(),
+): PackageFacts {
+  const pkg = given.version !== undefined && given.description !== undefined ? {} : readServicePackage(entry, cwd);
+  const version = given.version ?? pkg.version;
+  return {
+    version: typeof version === "string" && SEMVER.test(version) ? version : FALLBACK_VERSION,
+    description: given.description ?? (typeof pkg.description === "string" ? pkg.description : ""),
+  };
+}
+
+function readServicePackage(entry: string | undefined, cwd: string): { version?: unknown; description?: unknown } {
   const fromEntry = entry && !resolve(entry).split(sep).includes("node_modules") ? nearestPackageJson(dirname(resolve(entry))) : undefined;
   const file = fromEntry ?? nearestPackageJson(resolve(cwd));
-  let pkg: { version?: unknown; description?: unknown } = {};
   try {
-    if (file) pkg = JSON.parse(readFileSync(file, "utf8")) as typeof pkg;
+    if (file) return JSON.parse(readFileSync(file, "utf8")) as { version?: unknown; description?: unknown };
   } catch {
     // An unreadable package.json leaves discovery with the fallbacks; it is no reason to refuse to start.
   }
-  return {
-    version: typeof pkg.version === "string" && SEMVER.test(pkg.version) ? pkg.version : FALLBACK_VERSION,
-    description: typeof pkg.description === "string" ? pkg.description : "",
-  };
+  return {};
 }
 
 function nearestPackageJson(dir: string): string | undefined {

@@ -6,13 +6,8 @@ import { startService, type Service, type StartOptions } from "./service.js";
 import { onShutdownSignal } from "./shutdown.js";
 import { oneLine } from "./one-line.js";
 
-export interface RunOptions<Extra = unknown> extends StartOptions<Extra> {
-  /**
-   * What `--version` prints. Passed by the caller because a bundle or a single executable has no
-   * package.json beside it (the generated main.ts imports its own, which the bundler inlines).
-   */
-  version?: string;
-}
+/** `version` is what `--version` prints (see StartOptions). */
+export type RunOptions<Extra = unknown> = StartOptions<Extra>;
 
 /**
  * What generated services call: starts the service, runs `main`, and stops cleanly on SIGTERM/SIGINT

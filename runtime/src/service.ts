@@ -37,6 +37,14 @@ export interface StartOptions<Extra = unknown> extends Omit<ConfigSources, "nats
   handlerLimits?: Partial<HandlerLimits>;
   /** How long the main thread may not run before health says the instance is not alive, in ms (default 5000). */
   stallBoundMs?: number;
+  /**
+   * The service's version and description, for `--version` (runService) and NATS micro discovery.
+   * Passed by the caller because a bundle or a single executable has no package.json beside it (the
+   * generated main.ts imports its own, which the bundler inlines); without them, discovery reads the
+   * package.json nearest the entry script (see micro.ts servicePackage).
+   */
+  version?: string;
+  description?: string;
 }
 
 export interface StopOptions {
@@ -73,20 +81,21 @@ export class Service<Extra = unknown> {
     /** Absolute DATA_DIR, shared between services. */
     readonly dataDir: string,
     nc: NatsConnection | undefined,
-    handlerLimits: Partial<HandlerLimits> = {},
+    options: Pick<StartOptions, "handlerLimits" | "version" | "description"> = {},
     /** The main thread's heartbeat, shared with the health responder (see liveness.ts). */
     readonly heartbeat: Heartbeat = new Heartbeat(),
   ) {
     this.#nc = nc;
     if (nc) {
-      this.#handlers = new Handlers(nc, this.errors, serviceName, this.load, handlerLimits);
+      this.#handlers = new Handlers(nc, this.errors, serviceName, this.load, options.handlerLimits);
       void reportConnectionStatus(nc, { notify: (line) => console.error(line), onProblem: () => this.errors.record() });
       // Health answers from a thread of its own (see health.ts); it ends with stop().
       const health = serveHealth(nc, this, config);
       this.#onStop.push(() => health.stop());
       // NATS micro discovery ($SRV.PING/INFO/STATS, see micro.ts) of this instance's reply handlers.
       const handlers = this.#handlers;
-      this.#micro = answerMicro(nc, { serviceName, serviceId, started: new Date(), ...servicePackage(), endpoints: () => handlers.endpoints() });
+      const about = servicePackage(options);
+      this.#micro = answerMicro(nc, { serviceName, serviceId, started: new Date(), ...about, endpoints: () => handlers.endpoints() });
     }
     // Beats the heartbeat and keeps the alive file for the --live probe (see liveness.ts); stopped after health.
     const liveness = startLiveness({ heartbeat, nc, file: aliveFilePath(config, serviceName), serviceId, serviceName });
@@ -228,7 +237,7 @@ export async function startService<Extra = unknown>(options: StartOptions<Extra>
   checkDataDir(dataDir);
   const heartbeat = new Heartbeat(options.stallBoundMs); // checks the bound before connecting
   const nc = useNats ? await connectNats(config, { timeoutMs: options.connectTimeoutMs, name: serviceId }) : undefined;
-  const service = new Service<Extra>(config, serviceName, serviceId, dataDir, nc, options.handlerLimits, heartbeat);
+  const service = new Service<Extra>(config, serviceName, serviceId, dataDir, nc, options, heartbeat);
   // A round trip, so that a started service already answers health requests.
   await nc?.flush();
   return service;

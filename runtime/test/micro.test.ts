@@ -56,11 +56,17 @@ describe("the version and description discovery reports", () => {
   writeFileSync(join(project, "node_modules", "tool", "package.json"), JSON.stringify({ version: "9.9.9" }));
 
   it("come from the package.json nearest the entry script", () => {
-    expect(servicePackage(join(project, "dist", "main.mjs"), root)).toEqual({ version: "1.2.3-rc.1", description: "Reads sensors" });
+    expect(servicePackage({}, join(project, "dist", "main.mjs"), root)).toEqual({ version: "1.2.3-rc.1", description: "Reads sensors" });
+  });
+
+  it("are what the service passed (a bundle or an executable has no package.json beside it), the file filling the gap", () => {
+    expect(servicePackage({ version: "2.0.0", description: "Given" }, join(project, "dist", "main.mjs"), root)).toEqual({ version: "2.0.0", description: "Given" });
+    expect(servicePackage({ version: "2.0.0" }, join(project, "dist", "main.mjs"), root)).toEqual({ version: "2.0.0", description: "Reads sensors" });
+    expect(servicePackage({ version: "two", description: "" }, undefined, "/")).toEqual({ version: FALLBACK_VERSION, description: "" });
   });
 
   it("come from the working directory's when the entry is inside node_modules (a test runner, a tool)", () => {
-    expect(servicePackage(join(project, "node_modules", "tool", "bin", "cli.js"), join(project, "dist"))).toEqual({
+    expect(servicePackage({}, join(project, "node_modules", "tool", "bin", "cli.js"), join(project, "dist"))).toEqual({
       version: "1.2.3-rc.1",
       description: "Reads sensors",
     });
@@ -70,8 +76,8 @@ describe("the version and description discovery reports", () => {
     const loose = join(root, "loose");
     mkdirSync(loose);
     writeFileSync(join(loose, "package.json"), JSON.stringify({ version: "1.0", description: 42 }));
-    expect(servicePackage(join(loose, "main.js"), loose)).toEqual({ version: FALLBACK_VERSION, description: "" });
-    expect(servicePackage(undefined, "/")).toEqual({ version: FALLBACK_VERSION, description: "" });
+    expect(servicePackage({}, join(loose, "main.js"), loose)).toEqual({ version: FALLBACK_VERSION, description: "" });
+    expect(servicePackage({}, undefined, "/")).toEqual({ version: FALLBACK_VERSION, description: "" });
   });
 });
 
