@@ -181,6 +181,8 @@ describe("subjectsProblem: valid and not overlapping, wildcard-aware", () => {
   it("refuses the runtime's own __telestion__ subjects", () => {
     expect(subjectsProblem(["__telestion__.health"], [])).toMatch(/starts with "__telestion__", which belongs to the runtime/);
     expect(subjectsProblem([], ["__telestion__/log/x"])).toMatch(/belongs to the runtime/);
+    expect(subjectsProblem(["$SRV.>"], [])).toMatch(/starts with "\$SRV", which belongs to NATS micro discovery/);
+    expect(subjectsProblem([], ["$SRV.PING"])).toMatch(/belongs to NATS micro discovery/);
   });
 });
 

@@ -15,9 +15,9 @@ export { HEALTH_SUBJECT, HEALTH_SUBJECTS, HEALTH_REPLY_BOUND_MS } from "./health
 export type { HealthReport } from "./health.js";
 export { ERROR_HEADER, ERROR_CODE_HEADER, ServiceError, DEFAULT_HANDLER_LIMITS } from "./subscribe.js";
 export type { EndpointStats, Handler, HandlerLimits, SubscribeOptions } from "./subscribe.js";
-export { subjectsOverlap, subjectProblem, registrationsProblem, isRuntimeSubject, RUNTIME_SUBJECT_PREFIX } from "./subjects.js";
+export { subjectsOverlap, subjectProblem, registrationsProblem, isRuntimeSubject, isMicroSubject, RUNTIME_SUBJECT_PREFIX, MICRO_PREFIX } from "./subjects.js";
 export type { SubjectKind, SubjectUse } from "./subjects.js";
-export { microName, isMicroSubject, servicePackage, MICRO_PREFIX, FALLBACK_VERSION } from "./micro.js";
+export { microName, servicePackage, FALLBACK_VERSION } from "./micro.js";
 export { HandlerLoad } from "./load.js";
 export type { HandlerFigures, LoadFigures } from "./load.js";
 export { logSubject, categoryProblem, LogCategoryError, LOG_SUBJECT_PREFIX, LOG_SUBJECT_PREFIX_DOTTED, LOG_SINK_SUBJECTS } from "./log.js";

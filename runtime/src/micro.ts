@@ -7,9 +7,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { oneLine } from "./one-line.js";
+import { MICRO_PREFIX } from "./subjects.js";
 import type { EndpointStats } from "./subscribe.js";
 
-export const MICRO_PREFIX = "$SRV";
 export const MICRO_VERBS = ["PING", "INFO", "STATS"] as const;
 export type MicroVerb = (typeof MICRO_VERBS)[number];
 
@@ -33,10 +33,6 @@ export function microName(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]/gu, "_") || "_";
 }
 
-/** Whether `subject` is a NATS micro discovery subject (which no queue group may share). */
-export function isMicroSubject(subject: string): boolean {
-  return subject === MICRO_PREFIX || subject.startsWith(`${MICRO_PREFIX}.`);
-}
 
 /** The three subjects an instance answers `verb` on: for all services, for its name, for its name and id. */
 export function microSubjects(verb: MicroVerb, name: string, id: string): string[] {

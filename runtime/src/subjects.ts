@@ -23,6 +23,18 @@ export function isRuntimeSubject(subject: string): boolean {
   return subject.startsWith(RUNTIME_SUBJECT_PREFIX);
 }
 
+/** NATS micro discovery's subjects ($SRV.PING/INFO/STATS), which the runtime answers itself (micro.ts). */
+export const MICRO_PREFIX = "$SRV";
+
+export function isMicroSubject(subject: string): boolean {
+  return subject === MICRO_PREFIX || subject.startsWith(`${MICRO_PREFIX}.`);
+}
+
+/** Subjects a user's wildcard never sees unless it asks (`system: true`): the runtime's and discovery's. */
+export function isReservedSubject(subject: string): boolean {
+  return isRuntimeSubject(subject) || isMicroSubject(subject);
+}
+
 export function isWildcard(subject: string): boolean {
   return subject.split(".").some((token) => token === "*" || token === ">");
 }
@@ -90,6 +102,9 @@ export function subjectProblem(subject: string, kind: SubjectUse): string | unde
   }
   if (isRuntimeSubject(subject)) {
     return `${label} "${subject}" starts with "${RUNTIME_SUBJECT_PREFIX}", which belongs to the runtime (health, data logging); choose another subject`;
+  }
+  if (isMicroSubject(subject)) {
+    return `${label} "${subject}" starts with "${MICRO_PREFIX}", which belongs to NATS micro discovery (the runtime answers it); choose another subject`;
   }
   const tokens = subject.split(".");
   if (tokens.includes("")) {

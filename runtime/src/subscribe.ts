@@ -5,7 +5,7 @@ import type { HandlerLoad } from "./load.js";
 import { Message, MessageFormatError } from "./message.js";
 import { messageLine, oneLine, printable } from "./one-line.js";
 import { ThrottledReport } from "./report.js";
-import { isRuntimeSubject, isWildcard, overlapProblem, type SubjectKind } from "./subjects.js";
+import { isReservedSubject, isWildcard, overlapProblem, type SubjectKind } from "./subjects.js";
 
 /** A message handler; it may be async. For `reply`, the returned value is the reply body. */
 export type Handler = (message: Message) => unknown;
@@ -14,8 +14,8 @@ export interface SubscribeOptions {
   /** Queue group: SERVICE_NAME by default, another name, or false for every instance to get every message. */
   queue?: string | false;
   /**
-   * Also deliver the runtime's own `__telestion__…` subjects (health, log) when `subject` is a wildcard.
-   * Off by default, so that `>` or `*` never sees them; the log sink turns it on.
+   * Also deliver the runtime's own subjects (`__telestion__…` health and log, `$SRV.…` discovery) when
+   * `subject` is a wildcard. Off by default, so that `>` or `*` never sees them; the log sink turns it on.
    */
   system?: boolean;
   /** This handler's own bounds, instead of the service's handlerLimits. */
@@ -74,7 +74,7 @@ interface Registration {
   readonly kind: SubjectKind;
   readonly queue: string | undefined;
   readonly handler: Handler;
-  /** A wildcard that must not see the runtime's own subjects. */
+  /** A wildcard that must not see the runtime's own subjects nor discovery's (subjects.ts isReservedSubject). */
   readonly skipsRuntimeSubjects: boolean;
   readonly maxConcurrent: number;
   readonly maxPendingMessages: number;
@@ -196,7 +196,7 @@ export class Handlers {
       kind,
       queue,
       handler,
-      skipsRuntimeSubjects: options.system !== true && isWildcard(subject) && !isRuntimeSubject(subject),
+      skipsRuntimeSubjects: options.system !== true && isWildcard(subject) && !isReservedSubject(subject),
       maxConcurrent,
       maxPendingMessages,
       waiting: [],
@@ -243,7 +243,7 @@ export class Handlers {
   }
 
   #receive(r: Registration, msg: Msg): void {
-    if (r.skipsRuntimeSubjects && isRuntimeSubject(msg.subject)) return;
+    if (r.skipsRuntimeSubjects && isReservedSubject(msg.subject)) return;
     if (r.inFlight < r.maxConcurrent && r.head === r.waiting.length) {
       this.#run(r, msg);
       return;

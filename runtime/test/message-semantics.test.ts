@@ -113,6 +113,31 @@ describe("the runtime's own subjects stay out of user wildcards", () => {
     expect(subjects.filter((s) => !s.startsWith("_INBOX."))).toEqual(["one.message"]);
   });
 
+  it("a '>' reply handler never answers NATS micro discovery: each $SRV.PING gets one reply, the runtime's", async () => {
+    const service = await bus.start("wildcard-replier");
+    const client = await bus.start("wildcard-replier-client");
+    const asked: string[] = [];
+    service.reply(">", (m: Message) => {
+      asked.push(m.subject);
+      return "not discovery";
+    });
+    await service.nc.flush();
+    const inbox = client.nc.subscribe("_INBOX.discovery-test");
+    const replies: unknown[] = [];
+    void (async () => {
+      for await (const m of inbox) replies.push(m.json());
+    })();
+    client.nc.publish("$SRV.PING.wildcard-replier", undefined, { reply: "_INBOX.discovery-test" });
+    client.nc.publish("sensors.ping", undefined, { reply: "_INBOX.discovery-test" });
+    await waitUntil(() => replies.length >= 2);
+    await client.request("__telestion__/health"); // a round trip later, no third reply
+    await client.nc.flush();
+    expect(asked.filter((s) => !s.startsWith("_INBOX."))).toEqual(["sensors.ping"]);
+    expect(replies).toHaveLength(2);
+    expect(replies).toContainEqual("not discovery");
+    expect(replies).toContainEqual(expect.objectContaining({ type: "io.nats.micro.v1.ping_response", name: "wildcard-replier" }));
+  });
+
   it("an explicit __telestion__ subscription still gets them", async () => {
     const service = await bus.start("explicit-runtime-subject");
     const client = await bus.start("explicit-runtime-subject-client");

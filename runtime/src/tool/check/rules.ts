@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { createInbox } from "@nats-io/transport-node";
 import { HEALTH_REPLY_BOUND_MS, HEALTH_SUBJECT, HEALTH_SUBJECTS } from "../../health.js";
 import { notAliveReason } from "../../liveness.js";
-import { isMicroSubject } from "../../micro.js";
+import { isMicroSubject } from "../../subjects.js";
 import { printable } from "../../one-line.js";
 import { BODY_CLASSES, concreteSubject } from "./bodies.js";
 import { STANDARD_KEYS, type CheckContext, type StandardKey } from "./context.js";
