@@ -11,6 +11,14 @@ export interface NatsServerOptions {
   monitor?: boolean;
   /** More lines for the config file, e.g. `max_pending: 262144`. */
   config?: string[];
+  /**
+   * A whole config file instead of the lines above (auth, monitor and config are then ignored), e.g. a
+   * generated nats.conf; its ports must be -1 (random), as the test reads them from the ports file
+   * (so restart() takes new ones).
+   */
+  configText?: string;
+  /** Variables for the server's environment, which the config reads as $NAME. */
+  env?: Record<string, string>;
 }
 
 export interface NatsServer {
@@ -19,6 +27,8 @@ export interface NatsServer {
   port: number;
   /** http://127.0.0.1:PORT, when started with `monitor`. */
   monitorUrl: string | undefined;
+  /** ws://127.0.0.1:PORT, when the config has a websocket block. */
+  websocketUrl: string | undefined;
   /** Stops the process (SIGTERM), waits for it to exit, and removes its folder. */
   stop(): Promise<void>;
   /** Starts it again on the same port, e.g. after `stop()` for a reconnect test. */
@@ -41,6 +51,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     url: `nats://127.0.0.1:${port}`,
     port,
     monitorUrl: monitorPort ? `http://127.0.0.1:${monitorPort}` : undefined,
+    websocketUrl: ports.websocket,
     async stop() {
       await terminate(server.child);
       rmSync(dir, { recursive: true, force: true });
@@ -68,8 +79,9 @@ async function launch(dir: string, options: NatsServerOptions, port: number, mon
   }
   lines.push(...(options.config ?? []));
   const config = join(dir, "nats.conf");
-  writeFileSync(config, lines.join("\n") + "\n");
-  const child = spawn("nats-server", ["-c", config, "--ports_file_dir", dir], { stdio: ["ignore", "ignore", "pipe"] });
+  writeFileSync(config, options.configText ?? lines.join("\n") + "\n");
+  const env = options.env ? { ...process.env, ...options.env } : process.env;
+  const child = spawn("nats-server", ["-c", config, "--ports_file_dir", dir], { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   child.once("error", (err) => {
@@ -78,17 +90,19 @@ async function launch(dir: string, options: NatsServerOptions, port: number, mon
   return { child, stderr: () => stderr };
 }
 
-async function readPorts(dir: string, { child, stderr }: Launched): Promise<{ nats: number; monitoring?: number }> {
+async function readPorts(dir: string, { child, stderr }: Launched): Promise<{ nats: number; monitoring?: number; websocket?: string }> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) break;
     const file = readdirSync(dir).find((name) => name.endsWith(".ports"));
     if (file) {
       try {
-        const ports = JSON.parse(readFileSync(join(dir, file), "utf8")) as { nats: string[]; monitoring?: string[] };
+        const ports = JSON.parse(readFileSync(join(dir, file), "utf8")) as { nats: string[]; monitoring?: string[]; websocket?: string[] };
         const nats = Number(new URL(ports.nats[0]!).port);
         const monitoring = ports.monitoring?.[0] ? Number(new URL(ports.monitoring[0]).port) : undefined;
-        return { nats, ...(monitoring ? { monitoring } : {}) };
+        // The first of a websocket listener's addresses may be any interface; the test connects on loopback.
+        const websocket = ports.websocket?.[0] ? `ws://127.0.0.1:${new URL(ports.websocket[0]).port}` : undefined;
+        return { nats, ...(monitoring ? { monitoring } : {}), ...(websocket ? { websocket } : {}) };
       } catch {
         // written but not complete yet
       }

@@ -42,6 +42,7 @@ const PROJECT_FILES = [
   "README.md",
   "compose.yaml",
   "eslint.config.js",
+  "nats/nats-dev.conf",
   "nats/nats.conf",
   "package.json",
   "plop-templates/handlers.js",
@@ -194,6 +195,9 @@ describe("generate: key contents", () => {
     const password = "${NATS_PASSWORD:?set NATS_PASSWORD in .env (see .env.example)}";
     expect(compose.services.nats.environment.NATS_PASSWORD).toBe(password);
     expect(compose.services.nats.volumes).toContain("./nats/nats.conf:/etc/nats/nats.conf:ro");
+    // The operators' user, for the Telestion frontend on the WebSocket port, published on loopback only.
+    expect(compose.services.nats.environment.OPERATOR_PASSWORD).toBe("${OPERATOR_PASSWORD:?set OPERATOR_PASSWORD in .env (see .env.example)}");
+    expect(compose.services.nats.ports).toEqual(["127.0.0.1:${NATS_PORT:-4222}:4222", "127.0.0.1:${NATS_WS_PORT:-9222}:9222"]);
     const env = compose.services.service.environment;
     expect(Object.keys(env).sort()).toEqual(["DATA_DIR", "NATS_PASSWORD", "NATS_URL", "NATS_USER", "SERVICE_NAME"]);
     expect(env).toMatchObject({ NATS_URL: "nats://nats:4222", NATS_PASSWORD: password, SERVICE_NAME: "thermal", DATA_DIR: "/data" });
@@ -202,26 +206,27 @@ describe("generate: key contents", () => {
     // nats.conf takes the credentials from the environment: no literal password anywhere.
     const natsConf = read(target, "nats/nats.conf");
     expect(natsConf).toMatch(/user: \$NATS_USER, password: \$NATS_PASSWORD/);
+    expect(natsConf).toMatch(/user: \$OPERATOR_USER, password: \$OPERATOR_PASSWORD/);
   });
 
-  it(".env.example lists the five variables without a password; .gitignore keeps .env out", () => {
+  it(".env.example lists the five variables and the operators' user without a password; .gitignore keeps .env out", () => {
     const env = read(target, ".env.example");
     const keys = [...env.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]);
-    expect(keys.map(([key]) => key).sort()).toEqual(["DATA_DIR", "NATS_PASSWORD", "NATS_URL", "NATS_USER", "SERVICE_NAME"]);
-    expect(Object.fromEntries(keys)).toMatchObject({ NATS_PASSWORD: "", SERVICE_NAME: "thermal" });
+    expect(keys.map(([key]) => key).sort()).toEqual(["DATA_DIR", "NATS_PASSWORD", "NATS_URL", "NATS_USER", "OPERATOR_PASSWORD", "OPERATOR_USER", "SERVICE_NAME"]);
+    expect(Object.fromEntries(keys)).toMatchObject({ NATS_PASSWORD: "", OPERATOR_PASSWORD: "", SERVICE_NAME: "thermal" });
     const ignored = read(target, ".gitignore").split("\n");
     for (const entry of ["node_modules/", "dist/", ".env", "data/"]) expect(ignored).toContain(entry);
     expect(read(target, ".dockerignore").split("\n")).toEqual(expect.arrayContaining(["node_modules/", "dist/", ".env"]));
   });
 
   it("the README uses the chosen package manager's commands", async () => {
-    expect(read(target, "README.md")).toMatch(/```sh\nnpm install\n(#.*\n|nats-server\n)+npm run dev\n```/);
+    expect(read(target, "README.md")).toMatch(/```sh\nnpm install\n(#.*\n|nats-server -c nats\/nats-dev\.conf\n)+npm run dev\n```/);
     expect(read(target, "README.md")).toContain("npm run check");
     expect(read(target, "README.md")).toContain("npm run generate -- reply time.now");
     const pnpm = freshTarget();
     await generate(answers({ packageManager: "pnpm", install: true }), pnpm);
     const readme = read(pnpm, "README.md");
-    expect(readme).toMatch(/```sh\npnpm install\n(#.*\n|nats-server\n)+pnpm dev\n```/);
+    expect(readme).toMatch(/```sh\npnpm install\n(#.*\n|nats-server -c nats\/nats-dev\.conf\n)+pnpm dev\n```/);
     expect(readme).toContain("pnpm exec telestion ls --dev");
     expect(readme).toContain("pnpm build:exe");
     expect(readme).toContain("pnpm generate reply time.now");

@@ -295,7 +295,9 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
   it.skipIf(composeMissing)(`comes up with compose: NATS, the service and the log sink${composeMissing ? ` (skipped: ${composeMissing})` : ""}`, async () => {
     const composeProject = `telestion-image-test-${TAG}`;
     const natsPort = await freePort();
-    writeFileSync(join(project, ".env"), [`NATS_USER=${USER}`, `NATS_PASSWORD=${PASSWORD}`, `NATS_IMAGE=${NATS_IMAGE}`, `NATS_PORT=${natsPort}`, ""].join("\n"));
+    // compose.yaml requires the operators' password too, and publishes the WebSocket port (on a free one here).
+    const env = [`NATS_USER=${USER}`, `NATS_PASSWORD=${PASSWORD}`, `OPERATOR_PASSWORD=op${PASSWORD}`, `NATS_IMAGE=${NATS_IMAGE}`];
+    writeFileSync(join(project, ".env"), [...env, `NATS_PORT=${natsPort}`, `NATS_WS_PORT=${await freePort()}`, ""].join("\n"));
     const compose = (...args: string[]) => run("podman-compose", ["-p", composeProject, ...args], { cwd: project, timeoutMs: 10 * MINUTE });
     try {
       expectSuccess(await compose("up", "-d", "--build"), "podman-compose up");
