@@ -26,6 +26,8 @@ export interface ServiceInput {
   subscribe: readonly string[];
   subscribeAll: readonly string[];
   reply: readonly string[];
+  /** Publishers as `<subject>[@<interval>]` (generators/handlers.ts); none if not given. */
+  publish?: readonly string[];
   packageManager: PackageManager;
   /** The version of the package manager creating the project, when known (recorded as `packageManager`). */
   packageManagerVersion?: string;
@@ -43,6 +45,8 @@ export interface ProjectData {
   vendoredRuntime: boolean;
   /** The unscoped package name: the default SERVICE_NAME, the bin and the executable's name. */
   serviceName: string;
+  /** serviceName as a Kubernetes object name and label value, for deploy/kubernetes/. */
+  kubernetesName: string;
   /** How the chosen package manager runs a script and installs, for the README. */
   runCommand: string;
   installCommand: string;
@@ -55,15 +59,26 @@ export interface ProjectData {
 }
 
 export function projectData(input: ServiceInput): ProjectData {
+  const serviceName = input.name.replace(/^@[^/]+\//, "");
   return {
     name: input.name,
     description: input.description,
     runtime: input.runtime,
     vendoredRuntime: input.runtime.startsWith("file:vendor/"),
-    serviceName: input.name.replace(/^@[^/]+\//, ""),
+    serviceName,
+    kubernetesName: kubernetesName(serviceName),
     ...packageManagerTemplateData(input.packageManager, input.packageManagerVersion),
     tryIt: tryItCommands(input.subscribe, input.reply, input.packageManager),
   };
+}
+
+/**
+ * `serviceName` as Kubernetes takes it for a Deployment's name and a label value (a DNS label: lowercase
+ * letters, digits and `-`, a letter or digit at both ends, at most 63 characters); npm names may also
+ * have `.` and `_`: `my_service` → `my-service`.
+ */
+export function kubernetesName(serviceName: string): string {
+  return serviceName.replace(/[^a-z\d-]/g, "-").slice(0, 63).replace(/^-+|-+$/g, "") || "service";
 }
 
 /** Every file of a new project: the project templates, the plop templates, each handler, the package manager's settings. */
