@@ -1,9 +1,9 @@
-import { headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { encodeBody } from "./encode.js";
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { RecentErrors } from "./errors.js";
 import type { HandlerLoad } from "./load.js";
-import { Message, MessageFormatError } from "./message.js";
-import { messageLine, oneLine, printable } from "./one-line.js";
+import { Message } from "./message.js";
+import { oneLine, printable } from "./one-line.js";
+import { errorReply, failureOf, isClientError, replyBody } from "./reply.js";
 import { ThrottledReport } from "./report.js";
 import { isReservedSubject, isWildcard, overlapProblem, type SubjectKind } from "./subjects.js";
 
@@ -39,20 +39,8 @@ export const DEFAULT_HANDLER_LIMITS: HandlerLimits = {
   maxPendingBytes: 64 * 1024 * 1024,
 };
 
-/** The headers NATS micro services use for error replies, so standard clients recognise them. */
-export const ERROR_HEADER = "Nats-Service-Error";
-export const ERROR_CODE_HEADER = "Nats-Service-Error-Code";
-
-/** Thrown by a handler to answer with an error of its choice: `Nats-Service-Error-Code: <code>`. */
-export class ServiceError extends Error {
-  override name = "ServiceError";
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+// What a reply handler's client gets (error codes, headers, bodies) is written down in reply.ts.
+export { ERROR_CODE_HEADER, ERROR_HEADER, ServiceError } from "./reply.js";
 
 /** One registration's figures, as NATS micro discovery reports an endpoint's. */
 export interface EndpointStats {
@@ -348,14 +336,9 @@ export class Handlers {
     if (!msg.reply) return;
     let body: Uint8Array;
     try {
-      body = encodeBody(value);
+      body = replyBody(value, this.nc.info?.max_payload);
     } catch (err) {
       this.#fail(r, msg, err);
-      return;
-    }
-    const limit = this.nc.info?.max_payload;
-    if (limit !== undefined && body.byteLength > limit) {
-      this.#fail(r, msg, new Error(`the reply of ${body.byteLength} bytes exceeds the server's max_payload of ${limit} bytes`));
       return;
     }
     this.#send(r, msg, body);
@@ -367,24 +350,19 @@ export class Handlers {
    * each time; everything else is counted and printed.
    */
   #fail(r: Registration, msg: Msg | undefined, err: unknown): void {
-    const code = errorCode(err);
-    // The text a handler chose for its ServiceError or a MessageFormatError is the message; for any
-    // other error the class name helps ("TypeError: …").
-    const text = err instanceof ServiceError || err instanceof MessageFormatError ? messageLine(err) : oneLine(err);
+    const { code, text } = failureOf(err);
     const subject = quote(msg?.subject ?? r.subject);
     r.numErrors++;
     r.lastError = text;
-    if (r.kind === "reply" && code >= 400 && code < 500) {
+    if (r.kind === "reply" && isClientError(code)) {
       this.#refused.add((count) => `[telestion] refused ${count} request(s) as client errors (${code}), latest on ${subject}: ${text}`);
     } else {
       this.errors.record();
       this.report(`[telestion] handler for ${subject} failed: ${text}`);
     }
     if (r.kind !== "reply" || !msg?.reply) return;
-    const h = headers();
-    h.set(ERROR_HEADER, text);
-    h.set(ERROR_CODE_HEADER, String(code));
-    this.#send(r, msg, encodeBody({ error: text }), h);
+    const reply = errorReply({ code, text });
+    this.#send(r, msg, reply.body, reply.headers);
   }
 
   /** The last step of every reply: a reply that cannot be sent is counted and reported, never thrown. */
@@ -405,13 +383,6 @@ function checkLimit(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(`${name} must be a whole number of at least 1, not ${String(value)}`);
   }
-}
-
-/** 400 for input the handler refused, the code a handler chose, else 500 (as NATS micro services do). */
-function errorCode(err: unknown): number {
-  if (err instanceof MessageFormatError) return 400;
-  if (err instanceof ServiceError) return err.code;
-  return 500;
 }
 
 function quote(subject: string): string {
