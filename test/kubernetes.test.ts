@@ -28,6 +28,19 @@ const run = promisify(execFile);
 const NAME = "@wuespace/thermal_unit";
 const SERVICE_NAME = "thermal_unit";
 const K8S_NAME = "thermal-unit";
+/** A project without handlers, install or git (generated in-process: faster than the built CLI). */
+const ANSWERS = {
+  directory: "svc",
+  description: "",
+  subscribe: [],
+  subscribeAll: [],
+  reply: [],
+  publish: [],
+  install: false,
+  git: false,
+  packageManager: "npm" as const,
+  runtime: "^0.1.0",
+};
 /** What a user following the Compose section has in .env: it must never reach what kustomize renders. */
 const ENV_PASSWORD = "pwb1946ac92492d2347c6235b4d2611184";
 
@@ -167,7 +180,7 @@ describe.skipIf(skipReason)(`deploy/kubernetes${skipReason ? ` (skipped: ${skipR
     dir = mkdtempSync(join(tmpdir(), "kubernetes-test-"));
     project = join(dir, "svc");
     await generate(
-      { directory: "svc", name: NAME, description: "", subscribe: ["a.b"], subscribeAll: [], reply: [], publish: [], install: false, git: false, packageManager: "npm", runtime: "^0.1.0" },
+      { ...ANSWERS, name: NAME, subscribe: ["a.b"] },
       project,
     );
     writeFileSync(join(project, ".env"), `NATS_USER=service\nNATS_PASSWORD=${ENV_PASSWORD}\n`);
@@ -313,6 +326,29 @@ describe.skipIf(skipReason)(`deploy/kubernetes${skipReason ? ` (skipped: ${skipR
       expect(secret.keys).toContain(variable);
     }
     expect(text).not.toContain(ENV_PASSWORD);
+  });
+});
+
+describe.skipIf(skipReason)(`deploy/kubernetes of a service named 1984${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "kubernetes-test-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("keeps names that YAML would read as a number strings", async () => {
+    const project = join(dir, "svc");
+    await generate(
+      { ...ANSWERS, name: "1984" },
+      project,
+    );
+    const { stdout } = await run("kubectl", ["kustomize", "deploy/kubernetes"], { cwd: project });
+    const objects = parseAllDocuments(stdout).map((doc) => doc.toJS() as K8sObject);
+    expect(await schemaProblems(objects)).toEqual([]);
+    const service = objects.find((o) => o.kind === "Deployment" && o.metadata.name !== "log-sink") as unknown as IDeployment;
+    expect(service.metadata?.name).toBe("1984");
+    expect(service.spec?.template.spec?.containers[0]?.image).toBe("1984:0.1.0");
+    expect(service.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === "SERVICE_NAME")?.value).toBe("1984");
   });
 });
 
