@@ -13,10 +13,14 @@
  *   subscribe      work: in queue group SERVICE_NAME, so each message reaches one instance of the service
  *   subscribe-all  state: no queue group (`{ queue: false }`), so every instance receives every message
  *   reply          answers requests, in queue group SERVICE_NAME
+ *   publish        called on a timer (`service.publishEvery`); its return value is published
  */
-export type HandlerKind = "subscribe" | "subscribe-all" | "reply";
+export type HandlerKind = "subscribe" | "subscribe-all" | "reply" | "publish";
 
-const PREFIX: Record<HandlerKind, string> = { subscribe: "on", "subscribe-all": "on", reply: "answer" };
+/** The kinds that receive messages, and so are registered in a queue group (or none). */
+export type ReceivingKind = Exclude<HandlerKind, "publish">;
+
+const PREFIX: Record<HandlerKind, string> = { subscribe: "on", "subscribe-all": "on", reply: "answer", publish: "read" };
 
 /**
  * A handler as the runtime registers it: `service.subscribe` or `service.reply`, and its queue group
@@ -29,7 +33,7 @@ export interface QueuedRegistration {
 }
 
 /** How a handler of `kind` on `subject` is registered. */
-export function registrationOf(kind: HandlerKind, subject: string): QueuedRegistration {
+export function registrationOf(kind: ReceivingKind, subject: string): QueuedRegistration {
   return kind === "subscribe-all" ? { kind: "subscribe", subject, queue: false } : { kind, subject };
 }
 
@@ -72,6 +76,8 @@ export interface HandlerSpec {
   subjectLiteral: string;
   /** A concrete subject the subject matches (wildcards filled in), as a literal, for tests. */
   exampleSubjectLiteral: string;
+  /** A publisher's interval in milliseconds; undefined for the other kinds. */
+  intervalMs?: number;
 }
 
 /** `telemetry.*` → `telemetry-any`: tokens joined by dashes, wildcards named, nothing a file system minds. */
@@ -111,8 +117,11 @@ export function nameKey(slug: string): string {
   return slug.replaceAll("-", "");
 }
 
-/** The spec for one handler: the first of `slug`, `slug-2`, `slug-3`, … whose key is not `taken`. */
-export function handlerSpec(kind: HandlerKind, subject: string, taken: ReadonlySet<string>): HandlerSpec {
+/**
+ * The spec for one handler: the first of `slug`, `slug-2`, `slug-3`, … whose key is not `taken`.
+ * A publisher also needs its interval (`intervalMs`).
+ */
+export function handlerSpec(kind: HandlerKind, subject: string, taken: ReadonlySet<string>, intervalMs?: number): HandlerSpec {
   const base = slugOf(subject);
   let slug = base;
   for (let n = 2; taken.has(nameKey(slug)); n++) slug = `${base}-${n}`;
@@ -123,26 +132,94 @@ export function handlerSpec(kind: HandlerKind, subject: string, taken: ReadonlyS
     functionName: functionNameOf(kind, slug),
     subjectLiteral: JSON.stringify(subject),
     exampleSubjectLiteral: JSON.stringify(exampleSubjectOf(subject)),
+    ...(kind === "publish" ? { intervalMs: intervalMs ?? DEFAULT_INTERVAL_MS } : {}),
   };
 }
 
-/** The subjects a project is generated with, per kind of handler. */
+/** A publisher's interval when none is given: `--publish sensors.temperature` publishes every second. */
+export const DEFAULT_INTERVAL = "1s";
+const DEFAULT_INTERVAL_MS = 1000;
+/** The longest wait Node's timers keep: a longer one fires after 1 ms instead. */
+export const MAX_INTERVAL_MS = 2 ** 31 - 1;
+
+/**
+ * A publisher as `--publish` and `npm run generate` take it: `<subject>@<interval>`, or `<subject>`
+ * for the default interval. The interval is what follows the last `@`, so a subject that contains `@`
+ * itself (NATS allows it) is given with its interval: `a@b@1s`.
+ */
+export function splitPublication(text: string): { subject: string; interval: string | undefined } {
+  const at = text.lastIndexOf("@");
+  return at < 0 ? { subject: text, interval: undefined } : { subject: text.slice(0, at), interval: text.slice(at + 1) };
+}
+
+/**
+ * `500ms` → 500, `2s` → 2000, `0.5s` → 500: a decimal number and the unit `ms` or `s`; undefined for
+ * anything else. Seconds are converted by moving the decimal point, not by multiplying, so `0.007s` is
+ * exactly 7 (0.007 * 1000 is 7.000000000000001).
+ */
+export function intervalMsOf(interval: string): number | undefined {
+  const match = /^(\d+)(?:\.(\d+))?(ms|s)$/.exec(interval);
+  if (!match) return undefined;
+  const [, whole, fraction = "", unit] = match;
+  const places = unit === "s" ? 3 : 0;
+  return Number(`${whole}${fraction.slice(0, places).padEnd(places, "0")}.${fraction.slice(places) || "0"}`);
+}
+
+/** Why `interval` cannot be the interval of a publisher on `subject`, as one line, or undefined. */
+export function intervalProblem(interval: string, subject: string): string | undefined {
+  const what = `interval "${interval}" of publish subject "${subject}"`;
+  const ms = intervalMsOf(interval);
+  if (ms === undefined) {
+    return /^\d+(\.\d+)?$/.test(interval)
+      ? `${what} has no unit; write ${interval}ms or ${interval}s`
+      : `${what} is not a duration; give a number with the unit ms or s, e.g. 500ms or 2s`;
+  }
+  if (ms < 1) return `${what} is under 1 ms; give 1ms or more, e.g. 500ms`;
+  // The runtime's timer would take a fraction, but the generated code and its README speak whole milliseconds.
+  if (!Number.isInteger(ms)) return `${what} is not a whole number of milliseconds; round it to whole milliseconds`;
+  if (ms > MAX_INTERVAL_MS) return `${what} is longer than Node's timers can wait; give at most ${MAX_INTERVAL_MS}ms (about 24 days)`;
+  return undefined;
+}
+
+/**
+ * The first problem with a publisher given as `<subject>[@<interval>]`: its subject by `subjectProblem`
+ * (telestion-runtime/subjects' rule for "publish", passed in: this module imports nothing), then its interval.
+ */
+export function publicationProblem(text: string, subjectProblem: (subject: string) => string | undefined): string | undefined {
+  const { subject, interval } = splitPublication(text);
+  return subjectProblem(subject) ?? (interval === undefined ? undefined : intervalProblem(interval, subject));
+}
+
+/** A valid `<subject>[@<interval>]` as its subject and interval in milliseconds. */
+export function publicationOf(text: string): { subject: string; intervalMs: number } {
+  const { subject, interval = DEFAULT_INTERVAL } = splitPublication(text);
+  const problem = intervalProblem(interval, subject);
+  if (problem) throw new Error(problem);
+  return { subject, intervalMs: intervalMsOf(interval)! };
+}
+
+/** The subjects a project is generated with, per kind of handler; publishers as `<subject>[@<interval>]`. */
 export interface HandlerSubjects {
   subscribe: readonly string[];
   subscribeAll: readonly string[];
   reply: readonly string[];
+  publish?: readonly string[];
 }
 
-/** Specs for every subscription, then every subscribe-all subject, then every reply subject, each name unique among all of them. */
-export function handlerSpecs({ subscribe, subscribeAll, reply }: HandlerSubjects): HandlerSpec[] {
+/**
+ * Specs for every subscription, then every subscribe-all subject, every reply subject and every
+ * publisher, each name unique among all of them.
+ */
+export function handlerSpecs({ subscribe, subscribeAll, reply, publish = [] }: HandlerSubjects): HandlerSpec[] {
   const taken = new Set<string>();
-  const wanted = [
-    ...subscribe.map((subject) => ["subscribe", subject] as const),
-    ...subscribeAll.map((subject) => ["subscribe-all", subject] as const),
-    ...reply.map((subject) => ["reply", subject] as const),
+  const wanted: Array<{ kind: HandlerKind; subject: string; intervalMs?: number }> = [
+    ...subscribe.map((subject) => ({ kind: "subscribe" as const, subject })),
+    ...subscribeAll.map((subject) => ({ kind: "subscribe-all" as const, subject })),
+    ...reply.map((subject) => ({ kind: "reply" as const, subject })),
+    ...publish.map((text) => ({ kind: "publish" as const, ...publicationOf(text) })),
   ];
-  return wanted.map(([kind, subject]) => {
-    const spec = handlerSpec(kind, subject, taken);
+  return wanted.map(({ kind, subject, intervalMs }) => {
+    const spec = handlerSpec(kind, subject, taken, intervalMs);
     taken.add(nameKey(spec.slug));
     return spec;
   });
@@ -150,9 +227,11 @@ export function handlerSpecs({ subscribe, subscribeAll, reply }: HandlerSubjects
 
 /**
  * The statement that registers a handler in src/main.ts. A subscribe-all handler keeps state of its
- * own and needs no service; `{ queue: false }` gives every instance every message.
+ * own and needs no service; `{ queue: false }` gives every instance every message. A publisher is
+ * called with nothing every interval, and what it returns is published.
  */
 export function registrationLine(spec: HandlerSpec): string {
+  if (spec.kind === "publish") return `service.publishEvery(${spec.subjectLiteral}, ${spec.intervalMs}, ${spec.functionName});`;
   if (spec.kind === "subscribe-all") return `service.subscribe(${spec.subjectLiteral}, ${spec.functionName}, { queue: false });`;
   return `service.${spec.kind}(${spec.subjectLiteral}, (message) => ${spec.functionName}(message, service));`;
 }

@@ -19,6 +19,8 @@ export interface Answers {
   subscribeAll: string[];
   /** Subjects to answer requests on; no wildcards. */
   reply: string[];
+  /** Publishers as `<subject>[@<interval>]` (`sensors.temperature@500ms`; 1s without one); no wildcards. */
+  publish: string[];
   packageManager: PackageManager;
   /** The dependency spec written for telestion-runtime (a version range, or `file:<absolute path>`). */
   runtime: string;

@@ -1,4 +1,5 @@
 import { basename, resolve } from "node:path";
+import { DEFAULT_INTERVAL } from "../generators/handlers.js";
 import { PACKAGE_MANAGERS, type PackageManager } from "../generators/package-manager.js";
 import type { Answers } from "./answers.js";
 import { runtimeDependency } from "./runtime-spec.js";
@@ -7,6 +8,7 @@ import {
   directoryProblem,
   nameProblem,
   packageManagerProblem,
+  publishProblem,
   runtimeProblem,
   subjectProblem,
   subjectsProblem,
@@ -127,6 +129,23 @@ export const QUESTIONS: { [K in keyof Answers]: Question<Answers[K]> } = {
       "a subject to answer requests on, without wildcards; repeat,",
       "or separate with commas",
       `default: ${REPLY.join(", ")} (--reply "" for none)`,
+    ],
+  },
+  publish: {
+    kind: "list",
+    flag: "publish",
+    // An option only, like --subscribe-all: `npm run generate` offers publishers too.
+    initial: () => [],
+    // Publishing is no subscription: it joins no queue group, so only the subject and interval are checked.
+    problem: (publish) => publish.map(publishProblem).find(Boolean),
+    help: () => [
+      "--publish <subject>[@<interval>]",
+      "",
+      "a subject to publish a simulated sensor reading on every",
+      `interval (ms or s, e.g. sensors.temperature@500ms; ${DEFAULT_INTERVAL} if`,
+      "none), by service.publishEvery; no wildcards; repeat, or",
+      "separate with commas",
+      "default: none",
     ],
   },
   packageManager: {

@@ -2,6 +2,7 @@ import { statSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import validatePackageName from "validate-npm-package-name";
 import { registrationsProblem, subjectProblem, type Registration, type SubjectKind } from "../runtime/src/subjects.js";
+import { publicationProblem } from "../generators/handlers.js";
 import { PACKAGE_MANAGERS, isPackageManager } from "../generators/package-manager.js";
 import { localRuntime } from "./runtime-spec.js";
 
@@ -72,6 +73,14 @@ export function subjectsProblem(subscribe: readonly string[], reply: readonly st
     if (problem) return problem;
   }
   return registrationsProblem(registrations);
+}
+
+/**
+ * A publisher given as `<subject>[@<interval>]` (`sensors.temperature@500ms`): a concrete subject by the
+ * runtime's rule, an interval in ms or s (generators/handlers.ts, which `npm run generate` shares).
+ */
+export function publishProblem(publication: string): string | undefined {
+  return publicationProblem(publication, (subject) => subjectProblem(subject, "publish"));
 }
 
 /**

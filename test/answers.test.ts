@@ -34,6 +34,7 @@ describe("resolveAnswers without questions", () => {
       subscribe: ["sensors.>"],
       subscribeAll: [],
       reply: ["commands.run"],
+      publish: [],
       install: true,
       git: true,
       packageManager: "npm",
@@ -79,6 +80,8 @@ describe("resolveAnswers without questions", () => {
         "config.>",
         "--reply",
         "d.get, e.get",
+        "--publish",
+        "sensors.temperature@500ms,sensors.pressure",
         "--no-install",
         "--no-git",
         "--package-manager",
@@ -95,6 +98,7 @@ describe("resolveAnswers without questions", () => {
       subscribe: ["a.*", "b.>", "c"],
       subscribeAll: ["config.>"],
       reply: ["d.get", "e.get"],
+      publish: ["sensors.temperature@500ms", "sensors.pressure"],
       install: false,
       git: false,
       packageManager: "bun",
@@ -134,6 +138,19 @@ describe("resolveAnswers without questions", () => {
     [["--subscribe-all", "a b", "-y"], 'subscription subject "a b" contains whitespace'],
     [["--subscribe-all", "a.>.b", "-y"], 'subscription subject "a.>.b" has ">" before the end'],
     [["--subscribe-all", "__telestion__.>", "-y"], 'subscription subject "__telestion__.>" starts with "__telestion__"'],
+    [["--publish", "sensors.*@1s", "-y"], 'publish subject "sensors.*" contains a wildcard; wildcards (* and >) only work for subscriptions, so publish on a concrete subject such as "sensors.example"'],
+    [["--publish", "__telestion__.health", "-y"], 'publish subject "__telestion__.health" starts with "__telestion__"'],
+    [["--publish", "@500ms", "-y"], 'publish subject is empty; give a subject such as "sensors.temperature"'],
+    [["--publish", "a@b.c", "-y"], 'interval "b.c" of publish subject "a" is not a duration; give a number with the unit ms or s, e.g. 500ms or 2s'],
+    [["--publish", "t@", "-y"], 'interval "" of publish subject "t" is not a duration; give a number with the unit ms or s, e.g. 500ms or 2s'],
+    [["--publish", "t@500", "-y"], 'interval "500" of publish subject "t" has no unit; write 500ms or 500s'],
+    [["--publish", "t@1m", "-y"], 'interval "1m" of publish subject "t" is not a duration'],
+    [["--publish", "t@-5ms", "-y"], 'interval "-5ms" of publish subject "t" is not a duration'],
+    [["--publish", "t@0ms", "-y"], 'interval "0ms" of publish subject "t" is under 1 ms; give 1ms or more, e.g. 500ms'],
+    [["--publish", "t@0.0005s", "-y"], 'interval "0.0005s" of publish subject "t" is under 1 ms'],
+    [["--publish", "t@1.5ms", "-y"], 'interval "1.5ms" of publish subject "t" is not a whole number of milliseconds'],
+    [["--publish", "t@2147484s", "-y"], 'interval "2147484s" of publish subject "t" is longer than Node\'s timers can wait; give at most 2147483647ms (about 24 days)'],
+    [["--publish", "ok@1s,t@5", "-y"], 'interval "5" of publish subject "t" has no unit'],
     [["--package-manager", "pip", "-y"], 'unknown package manager "pip"'],
     [["--runtime", "./nope.tgz", "-y"], "--runtime points at "],
     [["--description", "two\nlines", "-y"], "description must be a single line"],
@@ -149,6 +166,16 @@ describe("resolveAnswers without questions", () => {
     expect(answers.subscribeAll).toEqual(["sensors.*", "config.>", "config.>"]);
     // The same subjects in queue group SERVICE_NAME are refused.
     await expect(resolveAnswers(fromArgv("--subscribe", "sensors.>,sensors.*", "-y"), context)).rejects.toThrow(/overlap/);
+  });
+
+  it("--publish: a concrete subject and an interval in ms or s (1s if none); it joins no queue group, so it may overlap any handler", async () => {
+    const publish = ["sensors.temperature@500ms", "sensors.pressure", "slow@0.5s", "fast@1ms", "e@mail@2s", "longest@2147483.647s"];
+    const answers = await resolveAnswers(fromArgv("--publish", publish.join(","), "-y"), context);
+    expect(answers.publish).toEqual(publish);
+    // The service's own subscription may receive what it publishes (the runtime README's example), and
+    // a publisher may send to a reply subject: publishing registers no handler.
+    const own = fromArgv("--subscribe", "sensors.>", "--reply", "commands.run", "--publish", "sensors.temperature,commands.run@2s", "-y");
+    expect(await resolveAnswers(own, context)).toMatchObject({ subscribe: ["sensors.>"], publish: ["sensors.temperature", "commands.run@2s"] });
   });
 
   it("refuses a non-empty directory, given or defaulted, and leaves it as it was", async () => {

@@ -18,6 +18,7 @@ describe("parseCommandLine", () => {
       subscribe: undefined,
       subscribeAll: undefined,
       reply: undefined,
+      publish: undefined,
       install: undefined,
       git: undefined,
       packageManager: undefined,
@@ -51,6 +52,11 @@ describe("parseCommandLine", () => {
     expect(parsed.subscribe).toEqual(["a.*", "b", "c.>"]);
     expect(parsed.subscribeAll).toEqual(["s.>", "t"]);
     expect(parsed.reply).toEqual(["x", "y", "z"]);
+  });
+
+  it("collects --publish from repeats and commas, each publisher's interval kept with its subject, unchecked", () => {
+    const parsed = flags("--publish", "a.b@500ms, c", "--publish=d@2s", "--publish", "e@x");
+    expect(parsed.publish).toEqual(["a.b@500ms", "c", "d@2s", "e@x"]);
   });
 
   it('reads --subscribe "" as an explicit "none", not as "not given"', () => {
@@ -110,6 +116,7 @@ describe("helpText", () => {
       "--subscribe <subject>",
       "--subscribe-all <subject>",
       "--reply <subject>",
+      "--publish <subject>[@<interval>]",
       "--install, --no-install",
       "--git, --no-git",
       "--package-manager <pm>",
@@ -130,6 +137,8 @@ describe("helpText", () => {
     expect(help).toContain('default: commands.run (--reply "" for none)');
     // --subscribe-all fills the usage column: its text starts on the next line, and ends with its default.
     expect(help).toMatch(/^ {2}--subscribe-all <subject>\n {27}a subject every instance subscribes to, with no queue group\n(?: {27}.+\n)* {27}default: none\n/m);
+    expect(help).toMatch(/^ {2}--publish <subject>\[@<interval>\]\n {27}a subject to publish .+\n(?: {27}.+\n)* {27}default: none\n/m);
+    expect(help).toMatch(/ms or s, e\.g\. sensors\.temperature@500ms; 1s if\n/);
     expect(help).toContain("default: --install");
     expect(help).toContain("default: --git");
     expect(help).toContain("(now: pnpm)");

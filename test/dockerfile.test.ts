@@ -156,6 +156,7 @@ describe("the generated Dockerfile", () => {
         subscribe: ["a.b"],
         subscribeAll: [],
         reply: ["c.d"],
+        publish: [],
         install: false,
         git: false,
         packageManager: "npm",
@@ -205,7 +206,7 @@ describe.each(PACKAGE_MANAGERS)("the Dockerfile of a %s project", (pm) => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `dockerfile-${pm}-test-`));
     project = join(dir, "svc");
-    await generate({ directory: "svc", name: "svc", description: "", subscribe: [], subscribeAll: [], reply: [], install: false, git: false, packageManager: pm, runtime: "^0.1.0" }, project);
+    await generate({ directory: "svc", name: "svc", description: "", subscribe: [], subscribeAll: [], reply: [], publish: [], install: false, git: false, packageManager: pm, runtime: "^0.1.0" }, project);
     dockerfile = read("Dockerfile");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -272,7 +273,7 @@ describe.each([
 
   it("records its manager's version as packageManager, and the image installs exactly that", async () => {
     const project = join(dir, "svc");
-    const answers = { directory: "svc", name: "svc", description: "", subscribe: [], subscribeAll: [], reply: [], install: false, git: false, packageManager: pm, runtime: "^0.1.0" };
+    const answers = { directory: "svc", name: "svc", description: "", subscribe: [], subscribeAll: [], reply: [], publish: [], install: false, git: false, packageManager: pm, runtime: "^0.1.0" };
     await generate(answers, project, { packageManagerVersion: version });
     const pkg = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { packageManager?: string };
     expect(pkg.packageManager).toBe(`${pm}@${version}`);
@@ -300,6 +301,7 @@ describe("a local runtime (--runtime <tarball or directory>)", () => {
     subscribe: [],
     subscribeAll: [],
     reply: [],
+    publish: [],
     install: false,
     git: false,
     packageManager: "npm",

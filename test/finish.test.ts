@@ -33,6 +33,7 @@ const answers = (overrides: Partial<Answers> = {}): Answers => ({
   subscribe: [],
   subscribeAll: [],
   reply: [],
+  publish: [],
   install: false,
   git: false,
   packageManager: "npm",

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import nodePlop from "node-plop";
 import { parse as parseYaml } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { handlerSpecs, insertAboveMarker, slugOf } from "../generators/handlers.js";
+import { handlerSpecs, insertAboveMarker, intervalMsOf, slugOf } from "../generators/handlers.js";
 import { handlersModule } from "../generators/handlers-module.js";
 import { TEMPLATES_DIR } from "../generators/service.js";
 import type { Answers } from "../src/answers.js";
@@ -25,6 +25,7 @@ function answers(overrides: Partial<Answers> = {}): Answers {
     subscribe: [],
     subscribeAll: [],
     reply: [],
+    publish: [],
     install: false,
     git: false,
     packageManager: "npm",
@@ -51,6 +52,8 @@ const PROJECT_FILES = [
   "nats/nats.conf",
   "package.json",
   "plop-templates/handlers.js",
+  "plop-templates/publish.test.ts.hbs",
+  "plop-templates/publish.ts.hbs",
   "plop-templates/reply.test.ts.hbs",
   "plop-templates/reply.ts.hbs",
   "plop-templates/subscribe-all.test.ts.hbs",
@@ -100,6 +103,13 @@ describe("generate: the files of each option set", () => {
     const target = freshTarget();
     const files = await generate(answers({ subscribe: ["a.b"], reply: ["c.d"] }), target);
     expect(files).toEqual([...PROJECT_FILES, ...handlerFiles("a-b", "c-d")].sort());
+    expect(filesOnDisk(target)).toEqual(files);
+  });
+
+  it("--publish sensors.temperature@500ms,clock.tick: one module and one test per publisher", async () => {
+    const target = freshTarget();
+    const files = await generate(answers({ publish: ["sensors.temperature@500ms", "clock.tick"] }), target);
+    expect(files).toEqual([...PROJECT_FILES, ...handlerFiles("sensors-temperature", "clock-tick")].sort());
     expect(filesOnDisk(target)).toEqual(files);
   });
 
@@ -262,17 +272,30 @@ describe("the project's plopfile adds handlers exactly as the generator does", (
   it("a project generated without handlers plus `generate` equals one generated with them", async () => {
     const withHandlers = freshTarget();
     // "a-b" and "a.b" share a slug: the second becomes a-b-2, in both paths.
-    await generate(answers({ subscribe: ["a.b", "telemetry.>"], subscribeAll: ["config.>"], reply: ["c.d", "a-b"] }), withHandlers);
+    const publish = ["sensors.temperature@500ms", "a.b", "clock.tick@0.25s"];
+    await generate(answers({ subscribe: ["a.b", "telemetry.>"], subscribeAll: ["config.>"], reply: ["c.d", "a-b"], publish }), withHandlers);
     const grown = freshTarget();
     await generate(answers(), grown);
 
     const plop = await loadPlop(grown);
     const handler = plop.getGenerator("handler");
-    const added = [["subscribe", "a.b"], ["subscribe", "telemetry.>"], ["subscribe-all", "config.>"], ["reply", "c.d"], ["reply", "a-b"]];
-    for (const [kind, subject] of added) {
-      const { failures } = await handler.runActions({ kind, subject });
+    const added = [
+      { kind: "subscribe", subject: "a.b" },
+      { kind: "subscribe", subject: "telemetry.>" },
+      { kind: "subscribe-all", subject: "config.>" },
+      { kind: "reply", subject: "c.d" },
+      { kind: "reply", subject: "a-b" },
+      // A publisher's interval with its subject as --publish gives it, from its own question, or the default.
+      { kind: "publish", subject: "sensors.temperature@500ms" },
+      { kind: "publish", subject: "a.b" },
+      { kind: "publish", subject: "clock.tick", interval: "0.25s" },
+    ];
+    for (const answers of added) {
+      const { failures } = await handler.runActions(answers);
       expect(failures).toEqual([]);
     }
+    expect(read(grown, "src/main.ts")).toContain(`  service.publishEvery("clock.tick", 250, readClockTick);`);
+    expect(read(grown, "src/main.ts")).toContain(`  service.publishEvery("a.b", 1000, readAB3);`);
     rmSync(join(grown, "node_modules"), { recursive: true });
     expect(filesOnDisk(grown)).toEqual(filesOnDisk(withHandlers));
     // The README's first commands name the handlers the project was generated with; `generate` leaves it alone.
@@ -282,13 +305,13 @@ describe("the project's plopfile adds handlers exactly as the generator does", (
   });
 
   it("validates subjects like the generator: the same rules and messages, overlaps with registered handlers included", async () => {
-    const given = { subscribe: ["sensors.temperature"], subscribeAll: ["config.>"], reply: ["time.now"] };
+    const given = { subscribe: ["sensors.temperature"], subscribeAll: ["config.>"], reply: ["time.now"], publish: ["clock.tick"] };
     const target = freshTarget();
     await generate(answers(given), target);
     const check = await subjectCheck(target);
     // What the CLI says of the same handler given with the project's: the same rule, the same words.
     const cli = (kind: string, subject: string) => {
-      const key = kind === "subscribe-all" ? "subscribeAll" : (kind as "subscribe" | "reply");
+      const key = kind === "subscribe-all" ? "subscribeAll" : (kind as "subscribe" | "reply" | "publish");
       try {
         validateAnswers({ ...given, [key]: [...given[key], subject] }, target);
         return true;
@@ -314,6 +337,22 @@ describe("the project's plopfile adds handlers exactly as the generator does", (
       ["subscribe-all", "config.>"],
       ["subscribe", "config.x"],
       ["reply", "config.x"],
+      // A publisher: a concrete subject, and an interval if the subject carries one.
+      ["publish", "sensors.*"],
+      ["publish", "__telestion__.log.x"],
+      ["publish", "$SRV.PING"],
+      ["publish", "a b"],
+      ["publish", "@1s"],
+      ["publish", "t@500"],
+      ["publish", "t@0ms"],
+      ["publish", "t@1.5ms"],
+      ["publish", "t@1h"],
+      ["publish", "t@2147484s"],
+      ["publish", "t@500ms"],
+      // It joins no queue group: it may share its subject with any handler, another publisher included.
+      ["publish", "sensors.temperature@2s"],
+      ["publish", "time.now"],
+      ["publish", "clock.tick"],
     ] as const) {
       expect(check(kind, subject), `${kind} ${subject}`).toBe(cli(kind, subject));
     }
@@ -323,6 +362,48 @@ describe("the project's plopfile adds handlers exactly as the generator does", (
     expect(check("reply", "time.now")).toBe(subjectsProblem([], ["time.now", "time.now"]));
     expect(check("subscribe", "sensors.*")).toMatch(/^subscription subject "sensors\.temperature" and subscription subject "sensors\.\*" overlap/);
     expect(check("subscribe-all", "a b")).toMatch(/^subscription subject "a b" contains whitespace/);
+    expect(check("publish", "sensors.temperature@2s")).toBe(true);
+    expect(check("publish", "sensors.*")).toMatch(/^publish subject "sensors\.\*" contains a wildcard/);
+    expect(check("publish", "t@500")).toBe('interval "500" of publish subject "t" has no unit; write 500ms or 500s');
+  });
+
+  it("asks a publisher's interval only when its subject does not carry one, with the CLI's rule and default", async () => {
+    const target = freshTarget();
+    await generate(answers(), target);
+    const plop = await loadPlop(target);
+    type Prompt = { name: string; default?: unknown; when?: (a: object) => boolean; validate?: (v: string, a: object) => unknown };
+    const prompts = plop.getGenerator("handler").prompts as Prompt[];
+    const interval = prompts.find((p) => p.name === "interval")!;
+    expect(interval.default).toBe("1s");
+    expect(interval.when!({ kind: "publish", subject: "sensors.temperature" })).toBe(true);
+    expect(interval.when!({ kind: "publish", subject: "sensors.temperature@500ms" })).toBe(false);
+    for (const kind of ["subscribe", "subscribe-all", "reply"]) expect(interval.when!({ kind, subject: "a.b" }), kind).toBe(false);
+    const cli = (publication: string) => {
+      try {
+        validateAnswers({ publish: [publication] }, target);
+        return true;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    for (const text of ["500ms", "2s", "0.5s", "500", "", "0s", "1.5ms", "9999999999ms", "soon"]) {
+      expect(interval.validate!(text, { kind: "publish", subject: "t" }), text).toBe(cli(`t@${text}`));
+    }
+    expect(interval.validate!("500", { kind: "publish", subject: "t" })).toMatch(/has no unit/);
+  });
+
+  it("offers the kinds there are templates for, and each one the CLI makes", async () => {
+    const target = freshTarget();
+    await generate(answers(), target);
+    const plop = await loadPlop(target);
+    const kind = (plop.getGenerator("handler").prompts as Array<{ name: string; choices?: Array<{ value: string }> }>).find((p) => p.name === "kind")!;
+    const offered = kind.choices!.map((choice) => choice.value);
+    expect(offered).toEqual(["subscribe", "subscribe-all", "reply", "publish"]);
+    const templates = readdirSync(join(target, "plop-templates")).filter((file) => file.endsWith(".hbs"));
+    expect(templates.sort()).toEqual(offered.flatMap((k) => [`${k}.test.ts.hbs`, `${k}.ts.hbs`]).sort());
+    // What the CLI generates for each of its handler options is of one of these kinds.
+    const all = handlerSpecs({ subscribe: ["a"], subscribeAll: ["b"], reply: ["c"], publish: ["d"] });
+    expect(all.map((spec) => spec.kind)).toEqual(offered);
   });
 
   it("reads src/main.ts as code: queue options count, commented-out registrations do not", async () => {
@@ -365,6 +446,24 @@ describe("the project's plopfile adds handlers exactly as the generator does", (
     const test = read(target, "test/handlers/config-any.test.ts");
     expect(test).toContain(`import { latestReadings, onConfigAny } from "../../src/handlers/config-any.js";`);
     expect(test).toContain(`testMessage("config.example"`);
+  });
+
+  it("a publisher is called every interval by service.publishEvery, its reading validated with zod", async () => {
+    const target = freshTarget();
+    await generate(answers({ subscribe: ["sensors.>"], publish: ["sensors.temperature@500ms"] }), target);
+    const main = read(target, "src/main.ts");
+    expect(main).toContain(`import { readSensorsTemperature } from "./handlers/sensors-temperature.js";`);
+    expect(main).toContain(`  service.publishEvery("sensors.temperature", 500, readSensorsTemperature);`);
+    const module = read(target, "src/handlers/sensors-temperature.ts");
+    expect(module).toContain("export function readSensorsTemperature(sensor: () => number = simulatedSensor): Reading");
+    expect(module).toContain("Called every 500 ms");
+    expect(module).toContain("return Reading.parse(");
+    // The subscription's schema reads what the publisher sends: the same fields.
+    const schema = (text: string) => /export const Reading = z\.object\(\{[^}]*\}\);/.exec(text)![0];
+    expect(schema(module)).toBe(schema(read(target, "src/handlers/sensors-all.ts")));
+    const test = read(target, "test/handlers/sensors-temperature.test.ts");
+    expect(test).toContain(`import { Reading, readSensorsTemperature } from "../../src/handlers/sensors-temperature.js";`);
+    expect(test).not.toContain("telestion-runtime");
   });
 });
 
@@ -477,6 +576,24 @@ describe("handler names", () => {
     const lowerCased = (names: string[]) => new Set(names.map((n) => n.toLowerCase())).size;
     expect(lowerCased(specs.map((s) => s.slug))).toBe(specs.length);
     expect(lowerCased(specs.map((s) => s.functionName.replace(/^(on|answer)/, "")))).toBe(specs.length);
+  });
+
+  it("publishers are named read…, after the others, and keep their interval in milliseconds", () => {
+    const specs = handlerSpecs({ subscribe: ["a.b"], subscribeAll: [], reply: [], publish: ["a.b@2s", "c@250ms", "d"] });
+    expect(specs.map((s) => [s.functionName, s.intervalMs])).toEqual([
+      ["onAB", undefined],
+      ["readAB2", 2000],
+      ["readC", 250],
+      ["readD", 1000],
+    ]);
+    expect(() => handlerSpecs({ subscribe: [], subscribeAll: [], reply: [], publish: ["e@5"] })).toThrow('interval "5" of publish subject "e" has no unit');
+  });
+
+  it("intervals: ms or s, seconds converted exactly, the interval after the last @", () => {
+    expect(["1ms", "500ms", "0500ms", "2s", "0.5s", "0.007s", "1.25s", "3.000s"].map(intervalMsOf)).toEqual([1, 500, 500, 2000, 500, 7, 1250, 3000]);
+    expect(["1.5ms", "0.0005s"].map(intervalMsOf)).toEqual([1.5, 0.5]);
+    for (const text of ["", "500", "5 ms", "1e3ms", "-1s", "1m", "1h", ".5s", "1.s", "500MS"]) expect(intervalMsOf(text), text).toBeUndefined();
+    expect(handlerSpecs({ subscribe: [], subscribeAll: [], reply: [], publish: ["user@host@2s"] })[0]).toMatchObject({ subject: "user@host", intervalMs: 2000 });
   });
 
   it("subject literals are escaped for TypeScript", () => {

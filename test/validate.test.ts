@@ -278,6 +278,7 @@ describe("validateAnswers", () => {
     subscribe: ["a.*"],
     subscribeAll: [],
     reply: ["b"],
+    publish: [],
     install: false,
     git: false,
     packageManager: "npm",
