@@ -38,17 +38,19 @@ export async function followFiles(
       for (const text of bytes.subarray(0, end).toString("utf8").split("\n")) if (text) onLine(file, text);
     }
   };
-  poll();
   await new Promise<void>((resolve) => {
-    const timer = setInterval(poll, POLL_MS);
     const stop = () => {
       clearInterval(timer);
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       resolve();
     };
+    // Ctrl-C is handled before the first line is printed: a reader that stops at a line it saw must
+    // not kill the process with the default action.
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    const timer = setInterval(poll, POLL_MS);
+    poll();
   });
 }
 
