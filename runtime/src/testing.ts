@@ -115,11 +115,10 @@ export async function replyOf(handler: Handler, subject: string, body?: Body, op
   const counted = failure !== undefined && !isClientError(failure.code);
   const first = replies[0] ?? data;
   if (first) return testReply({ status: "ok", counted, headers: {}, body: first });
-  const { code, text } = failure!;
-  const reply = errorReply({ code, text });
+  const reply = errorReply(failure!);
   const headers: Record<string, string> = {};
   for (const key of reply.headers.keys()) headers[key] = reply.headers.get(key);
-  return testReply({ status: "error", code, error: text, counted, headers, body: reply.body });
+  return testReply({ status: "error", code: failure!.code, error: failure!.text, counted, headers, body: reply.body });
 }
 
 function testReply(reply: Omit<TestReply, "text" | "json">): TestReply {
