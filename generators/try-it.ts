@@ -18,7 +18,14 @@ const EXAMPLE_BODY = { subscribe: '{"value": 21.5}', reply: '{"command": "ping"}
 
 export function tryItCommands(subscribe: readonly string[], reply: readonly string[], pm: PackageManager): TryIt[] {
   const telestion = [...packageManagerFacts(pm).exec, "telestion"].join(" ");
-  const commands: TryIt[] = [{ command: `${telestion} ls --dev`, why: "running services, from their health replies" }];
+  const commands: TryIt[] = [
+    { command: `${telestion} ls --dev`, why: "running services, from their health replies" },
+    // Before the first request or message: a line logged while no sink runs is not written anywhere.
+    {
+      command: `${[...packageManagerFacts(pm).exec, "telestion-log-sink"].join(" ")} --dev`,
+      why: "the log sink, left running in a terminal of its own: it writes what handlers log from now on to data/logs/",
+    },
+  ];
   if (reply[0] !== undefined) {
     commands.push({ command: `${telestion} req ${shellQuote(reply[0])} '${EXAMPLE_BODY.reply}' --dev`, why: "a request: prints the reply" });
   }
@@ -26,9 +33,6 @@ export function tryItCommands(subscribe: readonly string[], reply: readonly stri
     const subject = exampleSubjectOf(subscribe[0]);
     commands.push({ command: `${telestion} pub ${shellQuote(subject)} '${EXAMPLE_BODY.subscribe}' --dev`, why: "a message for the subscription" });
   }
-  commands.push(
-    { command: `${[...packageManagerFacts(pm).exec, "telestion-log-sink"].join(" ")} --dev`, why: "the log sink: what handlers log goes to data/logs/" },
-    { command: `${telestion} logs --dev`, why: "what the log sink wrote" },
-  );
+  commands.push({ command: `${telestion} logs --dev`, why: "what the log sink wrote" });
   return commands;
 }

@@ -336,9 +336,9 @@ describe("first minutes, as the README says", () => {
       const commands = block.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
       expect(commands.map((command) => command.split(" ").slice(0, 3).join(" "))).toEqual([
         "npx telestion ls",
+        "npx telestion-log-sink --dev",
         "npx telestion req",
         "npx telestion pub",
-        "npx telestion-log-sink --dev",
         "npx telestion logs",
       ]);
       const sh = (command: string) => run("sh", ["-c", command], { env });
@@ -348,7 +348,7 @@ describe("first minutes, as the README says", () => {
       expectSuccess(ls, commands[0]!);
       expect(ls.output).toContain("dev-e2e-thermal");
 
-      sink = spawn("sh", ["-c", `exec ${commands[3]!}`], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
+      sink = spawn("sh", ["-c", `exec ${commands[1]!}`], { cwd: project, env, stdio: ["ignore", "pipe", "pipe"] });
       children.add(sink);
       await new Promise<void>((resolve, reject) => {
         let output = "";
@@ -361,10 +361,10 @@ describe("first minutes, as the README says", () => {
         sink!.once("exit", (code) => reject(new Error(`the log sink exited (${code}): ${output}`)));
       });
 
-      const req = await sh(commands[1]!);
-      expectSuccess(req, commands[1]!);
+      const req = await sh(commands[2]!);
+      expectSuccess(req, commands[2]!);
       expect(req.output).toContain('"accepted":true');
-      expectSuccess(await sh(commands[2]!), commands[2]!);
+      expectSuccess(await sh(commands[3]!), commands[3]!);
       let logs: Result = { code: 1, output: "" };
       for (let attempt = 0; attempt < 50 && !/sensors-temperature/.test(logs.output); attempt++) {
         logs = await sh(commands[4]!);
