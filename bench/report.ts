@@ -19,6 +19,7 @@ export function formatValue(value: number, unit: string): string {
     case "req/s":
     case "lines/s":
     case "lines":
+    case "packages":
       return Math.round(value).toLocaleString("en-US");
     case "bytes":
       return value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(2)} MiB` : `${(value / 1024).toFixed(1)} KiB`;

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { Artifacts, ROOT } from "./artifacts.js";
 import { coldStart } from "./cold-start.js";
 import { executable } from "./executable.js";
+import { firstRun } from "./first-run.js";
 import { generation } from "./generation.js";
 import { healthUnderLoad } from "./health-load.js";
 import { logSink } from "./log-sink.js";
@@ -18,7 +19,7 @@ import { requestReply } from "./request-reply.js";
 import { throughput } from "./throughput.js";
 import { SkipError, type BenchResult, type Benchmark, type Context } from "./types.js";
 
-const BENCHMARKS: Benchmark[] = [generation, coldStart, executable, throughput, requestReply, healthUnderLoad, memorySize, logSink];
+const BENCHMARKS: Benchmark[] = [generation, coldStart, executable, throughput, requestReply, healthUnderLoad, memorySize, logSink, firstRun];
 const RESULTS = join(ROOT, "bench", "results", "latest.json");
 
 const USAGE = `usage: npm run bench [-- options]

@@ -13,6 +13,14 @@ export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
 const PINS = { vite: "~8.3.8" };
 const BUILDS = ["esbuild"];
 
+/**
+ * The plop that `npm run generate` runs, in the one version the project's plopfile is written for. It is
+ * no dependency of the project: about 110 packages (a third of an install) for an occasional command.
+ * The package manager fetches it on the first run into its own cache, from the registry the installs
+ * use, and runs the cached copy after that, offline too.
+ */
+export const PLOP = "plop@4.0.5";
+
 /** Everything that differs between package managers, in one place. */
 export interface PackageManagerFacts {
   /** argv that installs the project's dependencies. */
@@ -25,6 +33,13 @@ export interface PackageManagerFacts {
   scriptArgs: string[];
   /** argv before a dependency's binary that runs it, e.g. `npx tsc`. */
   exec: string[];
+  /**
+   * argv before a package spec that fetches it into the manager's cache (once) and runs its binary,
+   * without making it a dependency: how `generate` runs plop. From `later.major` on, `later`'s.
+   */
+  dlx: { argv: string[]; later?: { major: number; argv: string[] } };
+  /** Where the registry that installs and `dlx` fetch from is set, in the words of the generated README. */
+  registrySetting: string;
   /** The lockfile the install writes. */
   lockfile: string;
   /** Top-level package.json fields the manager reads. */
@@ -65,6 +80,9 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     run: ["npm", "run"],
     scriptArgs: ["--"],
     exec: ["npx"],
+    // --prefer-offline: a cached plop runs without asking the registry whether it changed (a pinned version does not).
+    dlx: { argv: ["npx", "--yes", "--prefer-offline"] },
+    registrySetting: "`registry=<url>` in `.npmrc` (the project's or your own)",
     lockfile: "package-lock.json",
     // allowScripts: npm 11 reads it (older npm ignores it); without it every install warns about esbuild.
     packageJson: { overrides: PINS, allowScripts: Object.fromEntries(BUILDS.map((name) => [name, true])) },
@@ -79,6 +97,8 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     run: ["pnpm"],
     scriptArgs: [],
     exec: ["pnpm", "exec"],
+    dlx: { argv: ["pnpm", "dlx"] },
+    registrySetting: "`registry=<url>` in `.npmrc` (the project's or your own)",
     lockfile: "pnpm-lock.yaml",
     packageJson: {},
     // pnpm 11+ reads its settings only from pnpm-workspace.yaml, not from package.json's "pnpm" field.
@@ -96,6 +116,10 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     run: ["yarn"],
     scriptArgs: [],
     exec: ["yarn"],
+    // Yarn 1 has no dlx: npx, which comes with Node, fetches plop (yarn 1 reads .npmrc's registry too).
+    // Yarn 4's dlx reads the project's .yarnrc.yml; --quiet: no install report before plop's lines.
+    dlx: { argv: ["npx", "--yes", "--prefer-offline"], later: { major: 2, argv: ["yarn", "dlx", "--quiet"] } },
+    registrySetting: "`npmRegistryServer: <url>` in `.yarnrc.yml` (yarn 4), `registry=<url>` in `.npmrc` (yarn 1)",
     lockfile: "yarn.lock",
     // Yarn reads pins only from "resolutions". Yarn 1 runs install scripts unasked; yarn 4 runs
     // them only for dependencies marked built in dependenciesMeta (yarn 1 ignores that field).
@@ -121,6 +145,9 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     run: ["bun", "run"],
     scriptArgs: [],
     exec: ["bunx"],
+    dlx: { argv: ["bunx"] },
+    // bunx installs into a temporary folder of its own: it reads the user's settings, not the project's.
+    registrySetting: "`registry=<url>` in `~/.npmrc`, `[install] registry` in `~/.bunfig.toml`, or `NPM_CONFIG_REGISTRY` (bunx does not read the project's own files)",
     lockfile: "bun.lock",
     packageJson: { overrides: PINS, trustedDependencies: BUILDS },
     files: {},
@@ -196,6 +223,17 @@ export function imageInstall(pm: PackageManager, version?: string): { tool: stri
   return { tool: `${tool.package}@${version ?? tool.fallbackMajor}`, frozenInstall: [...(later ?? image).frozenInstall] };
 }
 
+/**
+ * The `generate` script: plop fetched on demand by the manager that created the project, e.g.
+ * `npx --yes --prefer-offline plop@4.0.5` or, for yarn 2+ (`version` known), `yarn dlx --quiet plop@4.0.5`.
+ */
+export function generateScript(pm: PackageManager, version?: string): string {
+  const { dlx } = FACTS[pm];
+  const major = isManagerVersion(version) ? Number(version.split(".")[0]) : undefined;
+  const argv = dlx.later && major !== undefined && major >= dlx.later.major ? dlx.later.argv : dlx.argv;
+  return [...argv, PLOP].join(" ");
+}
+
 /** argv of the install command, e.g. ["pnpm", "install"]. */
 export function installCommand(pm: PackageManager): string[] {
   return [...FACTS[pm].install];
@@ -223,6 +261,12 @@ export function packageManagerTemplateData(pm: PackageManager, version?: string)
   runCommand: string;
   installCommand: string;
   generateCommand: string;
+  /** package.json's `generate` script: the pinned plop, fetched on demand (generateScript). */
+  generateScript: string;
+  /** The pinned plop, e.g. `plop@4.0.5`. */
+  plop: string;
+  /** Where the registry for installs and plop is set (Markdown). */
+  registrySetting: string;
   packageJsonFields: Array<{ key: string; value: string }>;
   packageManager: PackageManager;
   /** `pnpm@9.15.0`, as package.json records it; "" for npm or when the version is unknown. */
@@ -248,6 +292,9 @@ export function packageManagerTemplateData(pm: PackageManager, version?: string)
     runCommand: facts.run.join(" "),
     installCommand: facts.install.join(" "),
     generateCommand: [...facts.run, "generate", ...facts.scriptArgs].join(" "),
+    generateScript: generateScript(pm, version),
+    plop: PLOP,
+    registrySetting: facts.registrySetting,
     packageJsonFields: Object.entries(fields).map(([key, value]) => ({
       key,
       value: JSON.stringify(value, null, 2).replaceAll("\n", "\n  "),

@@ -9,6 +9,7 @@ import { parse as parseYaml } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { handlerSpecs, insertAboveMarker, intervalMsOf, slugOf } from "../generators/handlers.js";
 import { handlersModule } from "../generators/handlers-module.js";
+import { PLOP } from "../generators/package-manager.js";
 import { TEMPLATES_DIR } from "../generators/service.js";
 import type { Answers } from "../src/answers.js";
 import { generate } from "../src/generate.js";
@@ -158,7 +159,11 @@ describe("generate: key contents", () => {
     expect(dev["@types/node"]).toMatch(/^\^20\./);
     expect(dev.eslint).toMatch(/^\^9\./);
     expect(dev["typescript-eslint"]).toMatch(/^\^8\./);
-    for (const tool of ["esbuild", "tsx", "plop", "postject", "@eslint/js", "globals"]) expect(dev).toHaveProperty([tool]);
+    for (const tool of ["esbuild", "tsx", "postject", "@eslint/js", "globals"]) expect(dev).toHaveProperty([tool]);
+    // plop (~110 packages) is fetched on demand by `generate`, pinned, into the package manager's cache.
+    expect(dev).not.toHaveProperty(["plop"]);
+    expect(pkg.scripts.generate).toBe(`npx --yes --prefer-offline ${PLOP}`);
+    expect(PLOP).toMatch(/^plop@\d+\.\d+\.\d+$/);
   });
 
   it("src/main.ts imports and registers each handler above the markers, without top-level await", () => {

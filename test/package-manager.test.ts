@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
   PACKAGE_MANAGERS,
+  PLOP,
   detectPackageManager,
+  generateScript,
   imageInstall,
   installCommand,
   isPackageManager,
@@ -165,5 +167,19 @@ describe("what each manager needs in the generated project", () => {
     expect(JSON.parse(`{\n${fields}\n}`)).toEqual(packageManagerFacts("npm").packageJson);
     expect(fields).toContain('  "overrides": {\n    "vite": "~8.3.8"\n  }');
     expect(packageManagerTemplateData("yarn").installCommand).toBe("yarn install");
+  });
+});
+
+describe("generateScript", () => {
+  it("runs the pinned plop fetched on demand by the manager that created the project", () => {
+    expect(generateScript("npm")).toBe(`npx --yes --prefer-offline ${PLOP}`);
+    expect(generateScript("pnpm", "9.15.0")).toBe(`pnpm dlx ${PLOP}`);
+    expect(generateScript("bun")).toBe(`bunx ${PLOP}`);
+    // Yarn 1 has no dlx; yarn 2+ does, but only a known version tells them apart.
+    expect(generateScript("yarn", "1.22.22")).toBe(`npx --yes --prefer-offline ${PLOP}`);
+    expect(generateScript("yarn", "4.5.1")).toBe(`yarn dlx --quiet ${PLOP}`);
+    expect(generateScript("yarn")).toBe(`npx --yes --prefer-offline ${PLOP}`);
+    expect(packageManagerTemplateData("yarn", "4.5.1")).toMatchObject({ generateScript: `yarn dlx --quiet ${PLOP}`, plop: PLOP });
+    expect(packageManagerTemplateData("yarn", "4.5.1").registrySetting).toContain("npmRegistryServer");
   });
 });
