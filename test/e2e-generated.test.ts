@@ -24,6 +24,8 @@ const USER = "ground";
 const PASSWORD = `pw-${randomBytes(8).toString("hex")}`;
 const NAME = "e2e-thermal";
 const MINUTE = 60_000;
+/** The generated publisher's subject (--publish, every 500 ms). */
+const PUBLISHED = "thermal.reading";
 
 let work: string;
 let project: string;
@@ -146,6 +148,20 @@ async function queueGroups(subject: string): Promise<Array<string | undefined>> 
   return (body.subscriptions_list ?? []).filter((s) => s.subject === subject).map((s) => s.qgroup);
 }
 
+/** The bodies published on `subject` during `ms` milliseconds, from when the subscription is in place. */
+async function received(subject: string, ms: number): Promise<unknown[]> {
+  const bodies: unknown[] = [];
+  const sub = nc.subscribe(subject, {
+    callback: (err, msg) => {
+      if (!err) bodies.push(msg.json());
+    },
+  });
+  await nc.flush();
+  await sleep(ms);
+  sub.unsubscribe();
+  return bodies;
+}
+
 /** Waits until the server has a connection named `name` (a service's health thread: "<SERVICE_ID> (health)"). */
 async function connection(name: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -178,7 +194,7 @@ beforeAll(async () => {
   const cli = await run(
     process.execPath,
     [bin, NAME, "--yes", "--no-install", "--no-git", "--runtime", join(work, tarball!),
-      "--subscribe", "sensors.temperature", "--reply", "heater.set"],
+      "--subscribe", "sensors.temperature", "--reply", "heater.set", "--publish", `${PUBLISHED}@500ms`],
     { cwd: work },
   );
   expectSuccess(cli, "create-telestion-service");
@@ -285,6 +301,29 @@ describe.each([
     expect(lines, service.stderr()).toHaveLength(1);
     expect(lines[0]).toContain(missing);
   }, MINUTE);
+});
+
+describe("the generated publisher", () => {
+  it("publishes a validated reading on its subject every 500 ms, and stops on SIGTERM", async () => {
+    expect(readFileSync(join(project, "src/main.ts"), "utf8")).toContain(`service.publishEvery("${PUBLISHED}", 500, readThermalReading);`);
+    const serviceName = `e2e-${randomBytes(3).toString("hex")}`;
+    const service = startService([process.execPath, "dist/main.mjs"], serviceVars(serviceName));
+    await health(serviceName, service);
+    const bodies = await received(PUBLISHED, 2_500);
+    // 5 in 2.5 s at 500 ms; room for a loaded machine below, and above for a tick published as the
+    // window opened, but a timer that bursts to catch up (or publishes twice a tick) goes over.
+    expect(bodies.length, JSON.stringify(bodies)).toBeGreaterThanOrEqual(3);
+    expect(bodies.length, JSON.stringify(bodies)).toBeLessThanOrEqual(7);
+    // What the template's schema promises, and the subscription template's schema reads.
+    for (const body of bodies) expect(body).toEqual({ value: expect.any(Number), unit: "degC" });
+    for (const { value } of bodies as Array<{ value: number }>) expect(value).toBeGreaterThanOrEqual(20);
+    for (const { value } of bodies as Array<{ value: number }>) expect(value).toBeLessThanOrEqual(22);
+    expect((await health(serviceName, service)).errors).toBe(0);
+
+    expect(await stop(service)).toBe(0);
+    // Stopped with the service: nothing more on the subject.
+    expect(await received(PUBLISHED, 1_200)).toEqual([]);
+  }, 2 * MINUTE);
 });
 
 describe("the bundled health probe and log sink", () => {
@@ -395,6 +434,11 @@ describe("npm run generate", () => {
     expectSuccess(await npm("run", "generate", "--", "subscribe", "telemetry.>"), "npm run generate -- subscribe telemetry.>");
     // State every instance keeps: no queue group, so it may overlap sensors.temperature's subscription.
     expectSuccess(await npm("run", "generate", "--", "subscribe-all", "sensors.*"), "npm run generate -- subscribe-all sensors.*");
+    // A publisher, its interval given with the subject as --publish takes it.
+    expectSuccess(await npm("run", "generate", "--", "publish", "clock.tick@250ms"), "npm run generate -- publish clock.tick@250ms");
+    const unitless = await npm("run", "generate", "--", "publish", "clock.tock@250");
+    expect(unitless.code).not.toBe(0);
+    expect(unitless.output).toContain('interval "250" of publish subject "clock.tock" has no unit; write 250ms or 250s');
     for (const file of ["src/handlers/time-now.ts", "test/handlers/time-now.test.ts", "src/handlers/telemetry-all.ts", "test/handlers/telemetry-all.test.ts"]) {
       expect(existsSync(join(project, file)), file).toBe(true);
     }
@@ -402,6 +446,8 @@ describe("npm run generate", () => {
     expect(main).toContain(`service.reply("time.now", (message) => answerTimeNow(message, service));`);
     expect(main).toContain(`service.subscribe("telemetry.>", (message) => onTelemetryAll(message, service));`);
     expect(main).toContain(`service.subscribe("sensors.*", onSensorsAny, { queue: false });`);
+    expect(main).toContain(`service.publishEvery("clock.tick", 250, readClockTick);`);
+    expect(existsSync(join(project, "src/handlers/clock-tock.ts"))).toBe(false);
 
     const refused = await npm("run", "generate", "--", "reply", "time.*");
     expect(refused.code).not.toBe(0);
@@ -423,6 +469,7 @@ describe("npm run generate", () => {
     expectSuccess(test, "npm test");
     expect(test.output).toMatch(/time-now\.test\.ts/);
     expect(test.output).toMatch(/sensors-any\.test\.ts/);
+    expect(test.output).toMatch(/clock-tick\.test\.ts/);
 
     expectSuccess(await npm("run", "build"), "npm run build");
     const serviceName = `e2e-${randomBytes(3).toString("hex")}`;
@@ -432,6 +479,8 @@ describe("npm run generate", () => {
     expect(reply.json()).toEqual({ accepted: true, command: "sync", args: [] });
     expect(await queueGroups("telemetry.>")).toEqual([serviceName]);
     expect(await queueGroups("sensors.*")).toEqual([undefined]);
+    // 10 in 2.5 s at 250 ms, with room for load either way.
+    expect((await received("clock.tick", 2_500)).length).toBeGreaterThanOrEqual(6);
     expect(await stop(service)).toBe(0);
   }, 5 * MINUTE);
 });
