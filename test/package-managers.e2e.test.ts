@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,8 +56,8 @@ function expectSuccess(result: Result, step: string): void {
 }
 
 /**
- * The CLI installs a new project with `pm` (found on the PATH of `env`), and the project's test,
- * build and lint pass when run by the same manager.
+ * The CLI installs a new project with `pm` (found on the PATH of `env`), its `generate` adds a handler,
+ * and the project's test, build and lint pass when run by the same manager.
  */
 async function installsAndPasses(pm: PackageManager, name: string, env = baseEnv()): Promise<void> {
   const project = join(work, name);
@@ -70,10 +70,20 @@ async function installsAndPasses(pm: PackageManager, name: string, env = baseEnv
   );
   expect(existsSync(join(project, packageManagerFacts(pm).lockfile)), "lockfile").toBe(true);
 
+  // plop is no dependency: `generate` fetches the pinned one with the manager's own runner (dlx).
+  const generate = runCommand(pm, "generate", "reply", "time.now");
+  const added = await run(generate, project, env);
+  expectSuccess(added, generate.join(" "));
+  expect(added.stdout + added.stderr).toContain("++ /src/handlers/time-now.ts");
+  // The plopfile silenced plop's spinner, which prints "- " lines where output is no terminal.
+  expect(added.stdout + added.stderr).not.toMatch(/^- *$/m);
+  expect(existsSync(join(project, "node_modules", "plop"))).toBe(false);
+
   for (const script of ["test", "build", "lint"]) {
     const result = await run(runCommand(pm, script), project, env);
     expectSuccess(result, runCommand(pm, script).join(" "));
     if (script === "test") expect(result.stdout).toMatch(/heater-set\.test\.ts/);
+    if (script === "test") expect(result.stdout).toMatch(/time-now\.test\.ts/);
     if (script === "lint") expect(result.stdout, "lint warnings").not.toMatch(/warning/);
   }
   expect(existsSync(join(project, "dist", "main.mjs"))).toBe(true);
@@ -149,4 +159,7 @@ it.skipIf(!corepack)("with yarn 4 (berry, through corepack) the CLI installs the
   expect(version.stdout.trim()).toMatch(/^4\./);
   await installsAndPasses("yarn", "svc-yarn-berry", env);
   expect(existsSync(join(work, "svc-yarn-berry", "node_modules", "vitest")), "node_modules, not Plug'n'Play").toBe(true);
+  // Yarn 4 has a dlx of its own (yarn 1 uses npx): the generate that ran above was yarn's.
+  const manifest = JSON.parse(readFileSync(join(work, "svc-yarn-berry", "package.json"), "utf8")) as { scripts: Record<string, string> };
+  expect(manifest.scripts["generate"]).toMatch(/^yarn dlx --quiet plop@/);
 }, 8 * MINUTE);
