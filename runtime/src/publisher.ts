@@ -11,6 +11,9 @@ import { oneLine, printable } from "./one-line.js";
 import { ThrottledReport } from "./report.js";
 import { subjectProblem } from "./subjects.js";
 
+/** The longest delay Node's timers take (a signed 32-bit count of ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Called once per tick; may be async. Its value is published; `undefined` publishes nothing this tick. */
 export type PublishHandler = () => unknown;
 
@@ -221,8 +224,11 @@ export class Publishers {
   start(nc: NatsConnection, subject: string, intervalMs: number, handler: PublishHandler): Publisher {
     const problem = subjectProblem(subject, "publish");
     if (problem) throw new Error(printable(problem));
-    if (!Number.isFinite(intervalMs) || intervalMs < 1) {
-      throw new Error(`publishEvery's interval for "${printable(subject)}" is ${intervalMs}; give a number of milliseconds of 1 or more`);
+    // Node fires a timer longer than MAX_TIMER_MS after 1 ms, which would publish about every millisecond.
+    if (!Number.isFinite(intervalMs) || intervalMs < 1 || intervalMs > MAX_TIMER_MS) {
+      throw new Error(
+        `publishEvery's interval for "${printable(subject)}" is ${intervalMs}; give a number of milliseconds from 1 to ${MAX_TIMER_MS}`,
+      );
     }
     if (typeof handler !== "function") throw new Error(`publishEvery for "${printable(subject)}" needs a function to call on each tick`);
     if (this.#stopping) throw new Error(`the service is stopping; publishEvery("${printable(subject)}") cannot start a publisher now`);

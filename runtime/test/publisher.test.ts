@@ -156,7 +156,8 @@ describe("publishEvery: errors", () => {
     expect(() => service.publishEvery("__telestion__/health", 100, () => 1)).toThrow(/belongs to the runtime/);
     expect(() => service.publishEvery("a..b", 100, () => 1)).toThrow(/empty token/);
     expect(() => service.publishEvery("a b", 100, () => 1)).toThrow(/whitespace/);
-    expect(() => service.publishEvery("pub.ok", 0, () => 1)).toThrow('publishEvery\'s interval for "pub.ok" is 0; give a number of milliseconds of 1 or more');
+    expect(() => service.publishEvery("pub.ok", 0, () => 1)).toThrow('publishEvery\'s interval for "pub.ok" is 0; give a number of milliseconds from 1 to 2147483647');
+    expect(() => service.publishEvery("pub.ok", 2 ** 31, () => 1)).toThrow(/from 1 to 2147483647/);
     expect(() => service.publishEvery("pub.ok", Number.NaN, () => 1)).toThrow(/give a number of milliseconds/);
     expect(subjectProblem("sensors.temperature", "publish")).toBeUndefined();
     expect(service.publishers()).toEqual([]);
