@@ -25,7 +25,7 @@ export const firstRun: Benchmark = {
   async run(ctx: Context) {
     if (!existsSync(CREATE_VITE)) throw new SkipError("create-vite is not installed (npm install in the repo root)");
     const [cli, runtime] = await Promise.all([ctx.artifacts.generator(), ctx.artifacts.runtime()]);
-    const reps = repsFor(ctx, 2, 5);
+    const reps = repsFor(ctx, 3, 5);
     const cache = tempDir("first-run-npm-cache");
     const env = cleanEnv({
       npm_config_cache: cache,
