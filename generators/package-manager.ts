@@ -64,6 +64,11 @@ export interface PackageManagerFacts {
     /** From this major version on, the manager is another npm package with another frozen install (yarn 2+). */
     later?: { major: number; tool: ImageTool; frozenInstall: string[] };
   };
+  /**
+   * From this major version on, package.json does not record the version as `packageManager`, and
+   * only the Dockerfile names it (pnpm 12+; see its entry).
+   */
+  unrecordedFrom?: number;
 }
 
 export interface ImageTool {
@@ -107,6 +112,11 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     ignore: [],
     // pnpm 12 refuses a lockfile written by pnpm 9 whose settings it reads otherwise: the image needs the very version.
     image: { tool: { package: "pnpm", fallbackMajor: "12" }, frozenInstall: ["pnpm", "install", "--frozen-lockfile"] },
+    // pnpm 12 turns a packageManager field into a pin in pnpm-lock.yaml (packageManagerDependencies) that
+    // it resolves from the registry, pnpm's platform packages included; where the registry or a mirror
+    // lacks one, a plain install leaves the pin out with a warning and the image's frozen install then
+    // fails (ERR_PNPM_FROZEN_LOCKFILE_WITH_OUTDATED_LOCKFILE). The image installs the exact version anyway.
+    unrecordedFrom: 12,
   },
   yarn: {
     install: ["yarn", "install"],
@@ -269,7 +279,9 @@ export function packageManagerTemplateData(pm: PackageManager, version?: string)
   registrySetting: string;
   packageJsonFields: Array<{ key: string; value: string }>;
   packageManager: PackageManager;
-  /** `pnpm@9.15.0`, as package.json records it; "" for npm or when the version is unknown. */
+  /** The version of the manager that created the project, for the README; "" when unknown or npm. */
+  managerVersion: string;
+  /** `pnpm@9.15.0`, as package.json records it; "" for npm, when the version is unknown or not recorded (unrecordedFrom). */
   packageManagerSpec: string;
   lockfile: string;
   /** The manager's settings files, as Markdown code, e.g. "`pnpm-workspace.yaml`"; "" when it has none. */
@@ -285,7 +297,8 @@ export function packageManagerTemplateData(pm: PackageManager, version?: string)
   const facts = FACTS[pm];
   const settings = Object.keys(facts.files);
   const known = facts.image.tool && isManagerVersion(version) ? version : undefined;
-  const packageManagerSpec = known ? `${pm}@${known}` : "";
+  const recorded = known !== undefined && Number(known.split(".")[0]) < (facts.unrecordedFrom ?? Infinity);
+  const packageManagerSpec = recorded ? `${pm}@${known}` : "";
   const fields = { ...facts.packageJson, ...(packageManagerSpec ? { packageManager: packageManagerSpec } : {}) };
   const image = imageInstall(pm, known);
   return {
@@ -300,6 +313,7 @@ export function packageManagerTemplateData(pm: PackageManager, version?: string)
       value: JSON.stringify(value, null, 2).replaceAll("\n", "\n  "),
     })),
     packageManager: pm,
+    managerVersion: known ?? "",
     packageManagerSpec,
     lockfile: facts.lockfile,
     settingsFiles: settings.map((file) => `\`${file}\``).join(", "),

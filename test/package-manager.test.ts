@@ -124,6 +124,10 @@ describe("what each manager needs in the generated project", () => {
     const fields = (pm: PackageManager, version?: string) =>
       Object.fromEntries(packageManagerTemplateData(pm, version).packageJsonFields.map(({ key, value }) => [key, JSON.parse(value)]));
     expect(fields("pnpm", "9.15.0").packageManager).toBe("pnpm@9.15.0");
+    // pnpm 12 would turn the field into a lockfile pin fetched from the registry at every frozen install:
+    // only the Dockerfile names the version.
+    expect(fields("pnpm", "12.23.0").packageManager).toBeUndefined();
+    expect(packageManagerTemplateData("pnpm", "12.23.0")).toMatchObject({ managerVersion: "12.23.0", packageManagerSpec: "", imageTool: "pnpm@12.23.0" });
     expect(packageManagerTemplateData("yarn", "4.5.1")).toMatchObject({
       packageManagerSpec: "yarn@4.5.1",
       imageTool: "@yarnpkg/cli-dist@4.5.1",
