@@ -53,6 +53,7 @@ describe("questions for what flags leave open", () => {
       subscribe: ["a.*", "b.>"],
       subscribeAll: [],
       reply: ["c.get", "d.get"],
+      publish: [],
       install: false,
       git: true,
       packageManager: "pnpm",
