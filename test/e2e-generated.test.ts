@@ -486,4 +486,18 @@ describe("npm run generate", () => {
     expect((await received("clock.tick", 2_500)).length).toBeGreaterThanOrEqual(6);
     expect(await stop(service)).toBe(0);
   }, 5 * MINUTE);
+
+  it("fetches plop from the registry the project's .npmrc names, as a mirror would be set", async () => {
+    // An empty cache, so that plop must be fetched; nobody listens on port 9, so npm fails at once.
+    const env = { ...baseEnv(), npm_config_cache: mkdtempSync(join(work, "npm-cache-")), npm_config_fetch_retries: "0" };
+    writeFileSync(join(project, ".npmrc"), "registry=http://127.0.0.1:9/\n");
+    try {
+      const result = await run("npm", ["run", "generate", "--", "reply", "mirror.check"], { env });
+      expect(result.code).not.toBe(0);
+      expect(result.output).toContain("request to http://127.0.0.1:9/plop failed");
+      expect(existsSync(join(project, "src/handlers/mirror-check.ts"))).toBe(false);
+    } finally {
+      rmSync(join(project, ".npmrc"));
+    }
+  }, MINUTE);
 });
