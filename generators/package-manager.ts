@@ -35,6 +35,14 @@ export interface PackageManagerFacts {
   pinnedIn: string;
   /** Files the manager writes into the project that belong neither in git nor in an image build. */
   ignore: string[];
+  /**
+   * A multi-service project (`--project`): where its root lists the services (`workspaces` in
+   * package.json, or pnpm's `packages` in pnpm-workspace.yaml), and what a service's image appends to
+   * the frozen install so that it installs that one service from the root lockfile ({dir}: e.g.
+   * services/a). Measured: npm, pnpm and yarn 1 install from the root lockfile with only this
+   * service's package.json beside it.
+   */
+  workspace: { file: "package.json" | "pnpm-workspace.yaml"; key: string; installOnly: string[] };
   /** How the image's build stage installs the project. */
   image: {
     /**
@@ -71,6 +79,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     files: {},
     pinnedIn: "`overrides` in `package.json`",
     ignore: [],
+    workspace: { file: "package.json", key: "workspaces", installOnly: ["--workspace", "{dir}"] },
     image: { frozenInstall: ["npm", "ci", "--no-audit", "--no-fund"] },
   },
   pnpm: {
@@ -85,6 +94,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     files: { "pnpm-workspace.yaml": pnpmWorkspace() },
     pinnedIn: "`overrides` in `pnpm-workspace.yaml`",
     ignore: [],
+    workspace: { file: "pnpm-workspace.yaml", key: "packages", installOnly: ["--filter", "./{dir}"] },
     // pnpm 12 refuses a lockfile written by pnpm 9 whose settings it reads otherwise: the image needs the very version.
     image: { tool: { package: "pnpm", fallbackMajor: "12" }, frozenInstall: ["pnpm", "install", "--frozen-lockfile"] },
   },
@@ -106,6 +116,8 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     pinnedIn: "`resolutions` in `package.json`",
     // Yarn 4's record of the last install, and its per-project cache (only with enableGlobalCache: false).
     ignore: [".yarn/install-state.gz", ".yarn/cache/"],
+    // Yarn 1 installs the workspaces that are there; yarn 4's image (`later`) would need `workspaces focus`.
+    workspace: { file: "package.json", key: "workspaces", installOnly: [] },
     // Yarn 1 and yarn 4 write lockfiles the other cannot read. Yarn 4 is another npm package
     // (@yarnpkg/cli-dist) and stops at --frozen-lockfile, while yarn 1 ignores --immutable.
     image: {
@@ -126,6 +138,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     files: {},
     pinnedIn: "`overrides` in `package.json`",
     ignore: [],
+    workspace: { file: "package.json", key: "workspaces", installOnly: ["--filter", "./{dir}"] },
     // The bun package brings bun's binary for the platform as an optional dependency, from the npm registry.
     image: { tool: { package: "bun", fallbackMajor: "1" }, frozenInstall: ["bun", "install", "--frozen-lockfile"] },
   },
@@ -194,6 +207,20 @@ export function imageInstall(pm: PackageManager, version?: string): { tool: stri
   const later = image.later && (major ?? Number(image.tool.fallbackMajor)) >= image.later.major ? image.later : undefined;
   const tool = later?.tool ?? image.tool;
   return { tool: `${tool.package}@${version ?? tool.fallbackMajor}`, frozenInstall: [...(later ?? image).frozenInstall] };
+}
+
+/**
+ * The frozen install of one service of a `--project` (its folder `dir`, e.g. services/a) in its image:
+ * the root's lockfile, with only that service's package.json beside it.
+ */
+export function workspaceImageInstall(pm: PackageManager, dir: string, version?: string): string[] {
+  return [...imageInstall(pm, version).frozenInstall, ...FACTS[pm].workspace.installOnly.map((arg) => arg.replace("{dir}", dir))];
+}
+
+/** Where a `--project` root lists its services: the file and its key. */
+export function workspaceList(pm: PackageManager): { file: "package.json" | "pnpm-workspace.yaml"; key: string } {
+  const { file, key } = FACTS[pm].workspace;
+  return { file, key };
 }
 
 /** argv of the install command, e.g. ["pnpm", "install"]. */
