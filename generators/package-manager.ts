@@ -50,6 +50,14 @@ export interface PackageManagerFacts {
   pinnedIn: string;
   /** Files the manager writes into the project that belong neither in git nor in an image build. */
   ignore: string[];
+  /**
+   * A multi-service project (`--project`): where its root lists the services (`workspaces` in
+   * package.json, or pnpm's `packages` in pnpm-workspace.yaml), and what a service's image appends to
+   * the frozen install so that it installs that one service from the root lockfile ({dir}: e.g.
+   * services/a). Measured: npm, pnpm and yarn 1 install from the root lockfile with only this
+   * service's package.json beside it.
+   */
+  workspace: { file: "package.json" | "pnpm-workspace.yaml"; key: string; installOnly: string[] };
   /** How the image's build stage installs the project. */
   image: {
     /**
@@ -94,6 +102,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     files: {},
     pinnedIn: "`overrides` in `package.json`",
     ignore: [],
+    workspace: { file: "package.json", key: "workspaces", installOnly: ["--workspace", "{dir}"] },
     image: { frozenInstall: ["npm", "ci", "--no-audit", "--no-fund"] },
   },
   pnpm: {
@@ -110,6 +119,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     files: { "pnpm-workspace.yaml": pnpmWorkspace() },
     pinnedIn: "`overrides` in `pnpm-workspace.yaml`",
     ignore: [],
+    workspace: { file: "pnpm-workspace.yaml", key: "packages", installOnly: ["--filter", "./{dir}"] },
     // pnpm 12 refuses a lockfile written by pnpm 9 whose settings it reads otherwise: the image needs the very version.
     image: { tool: { package: "pnpm", fallbackMajor: "12" }, frozenInstall: ["pnpm", "install", "--frozen-lockfile"] },
     // pnpm 12 turns a packageManager field into a pin in pnpm-lock.yaml (packageManagerDependencies) that
@@ -140,6 +150,8 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     pinnedIn: "`resolutions` in `package.json`",
     // Yarn 4's record of the last install, and its per-project cache (only with enableGlobalCache: false).
     ignore: [".yarn/install-state.gz", ".yarn/cache/"],
+    // Yarn 1 installs the workspaces that are there; yarn 4's image (`later`) would need `workspaces focus`.
+    workspace: { file: "package.json", key: "workspaces", installOnly: [] },
     // Yarn 1 and yarn 4 write lockfiles the other cannot read. Yarn 4 is another npm package
     // (@yarnpkg/cli-dist) and stops at --frozen-lockfile, while yarn 1 ignores --immutable.
     image: {
@@ -163,6 +175,7 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     files: {},
     pinnedIn: "`overrides` in `package.json`",
     ignore: [],
+    workspace: { file: "package.json", key: "workspaces", installOnly: ["--filter", "./{dir}"] },
     // The bun package brings bun's binary for the platform as an optional dependency, from the npm registry.
     image: { tool: { package: "bun", fallbackMajor: "1" }, frozenInstall: ["bun", "install", "--frozen-lockfile"] },
   },
@@ -242,6 +255,20 @@ export function generateScript(pm: PackageManager, version?: string): string {
   const major = isManagerVersion(version) ? Number(version.split(".")[0]) : undefined;
   const argv = dlx.later && major !== undefined && major >= dlx.later.major ? dlx.later.argv : dlx.argv;
   return [...argv, PLOP].join(" ");
+}
+
+/**
+ * The frozen install of one service of a `--project` (its folder `dir`, e.g. services/a) in its image:
+ * the root's lockfile, with only that service's package.json beside it.
+ */
+export function workspaceImageInstall(pm: PackageManager, dir: string, version?: string): string[] {
+  return [...imageInstall(pm, version).frozenInstall, ...FACTS[pm].workspace.installOnly.map((arg) => arg.replace("{dir}", dir))];
+}
+
+/** Where a `--project` root lists its services: the file and its key. */
+export function workspaceList(pm: PackageManager): { file: "package.json" | "pnpm-workspace.yaml"; key: string } {
+  const { file, key } = FACTS[pm].workspace;
+  return { file, key };
 }
 
 /** argv of the install command, e.g. ["pnpm", "install"]. */

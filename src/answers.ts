@@ -37,6 +37,8 @@ export type Flags = {
 } & {
   /** Never ask: defaults for everything not given. */
   yes: boolean;
+  /** `--project`: a multi-service project with this service as its first, in services/<name>/. */
+  project?: boolean;
 };
 
 export interface Context {

@@ -19,6 +19,7 @@ const OPTIONS: Options = {
     }),
   ),
   yes: { type: "boolean", short: "y" },
+  project: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 };
@@ -45,7 +46,7 @@ export function parseCommandLine(argv: string[]): Command {
   // Of --install and --no-install (and --git/--no-git), the last one given wins, as in most CLIs.
   const given = tokens.flatMap((token) => (token.kind === "option" ? [token.name] : []));
   const lastOf = (flag: string) => given.findLast((name) => name === flag || name === `no-${flag}`);
-  const flags: Record<string, unknown> = { yes: values.yes ?? false };
+  const flags: Record<string, unknown> = { yes: values.yes ?? false, ...(values.project ? { project: true } : {}) };
   for (const key of KEYS) {
     const { kind, flag } = QUESTIONS[key];
     const value = values[flag] as string | string[] | undefined;
@@ -116,11 +117,14 @@ export function helpText(setting: Setting): string {
 
 Creates a Telestion service (TypeScript, NATS, telestion-runtime) in <directory>
 (default: ${QUESTIONS.directory.initial({}, setting)}), which must not exist or must be empty (a lone .git is fine).
+Run inside a project made with --project, it adds the service to that project, in
+services/<directory>/, and registers it in the workspace, compose.yaml and deploy/kubernetes/.
 What the options leave open is asked when stdin is a terminal; without a terminal,
 or with --yes, the defaults are used.
 
 Options:
 ${options.join("\n")}
+${column("--project", ["a project for several services: the root (compose, NATS,", "log sink, Kubernetes base, workspace) with this service", "in services/<name>/; run again inside it to add one"])}
 ${column("-y, --yes", ["ask nothing: defaults for everything not given"])}
 ${column("-h, --help", ["show this help"])}
 ${column("-v, --version", ["print the version"])}

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { isAbsolute, relative } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import type { Answers } from "./answers.js";
 import { installCommand, installEnv, runCommand } from "../generators/package-manager.js";
 import { shellQuote } from "../generators/shell-quote.js";
@@ -31,8 +31,10 @@ export async function finish(
   answers: Answers,
   targetDir: string,
   io: FinishIo,
+  /** In a `--project`, the first service's folder (services/<name>): the next steps start there. */
+  serviceDir?: string,
 ): Promise<{ install: InstallOutcome; git: GitOutcome }> {
-  const cd = cdCommand(answers.directory, targetDir, io.cwd);
+  const cd = serviceDir ? cdCommand(join(answers.directory, serviceDir), join(targetDir, serviceDir), io.cwd) : cdCommand(answers.directory, targetDir, io.cwd);
   const failure = answers.install ? await installDependencies(answers, targetDir, io) : undefined;
   const install: InstallOutcome = !answers.install ? "skipped" : failure === undefined ? "installed" : "failed";
   // After the install, so that the first commit includes the lockfile it wrote.

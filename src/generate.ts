@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { listFiles } from "../generators/list-files.js";
+import { newProjectFiles, SERVICES_DIR } from "../generators/project.js";
 import { serviceFiles } from "../generators/service.js";
 import { writeFiles } from "../generators/write-files.js";
 import type { Answers } from "./answers.js";
@@ -12,6 +13,11 @@ import { vendorRuntime } from "./vendor-runtime.js";
 export interface Found {
   /** The version of the chosen package manager (src/manager-version.ts), recorded for the image. */
   packageManagerVersion?: string;
+  /**
+   * `--project`: a multi-service project whose first service goes to services/<folder>/ (its folder's
+   * name is `folder`); without it, the standalone single-service project.
+   */
+  project?: { folder: string };
 }
 
 /**
@@ -35,9 +41,12 @@ export async function generate(answers: Answers, targetDir: string, found: Found
     // fails on the unlikely name that exists, and the run with it.
     staging = join(dirname(targetDir), `.${basename(targetDir)}-${Math.random().toString(36).slice(2, 10)}`);
     mkdirSync(staging);
-    // A local runtime is copied into the project (vendor/), so package.json can point at it relatively.
-    const runtime = await vendorRuntime(answers.runtime, staging);
-    writeFiles(staging, serviceFiles({ ...answers, ...found, runtime }));
+    // A local runtime is copied into the service's folder (vendor/), so package.json can point at it relatively.
+    const { project, ...facts } = found;
+    const serviceDir = project && `${SERVICES_DIR}/${project.folder}`;
+    const runtime = await vendorRuntime(answers.runtime, serviceDir ? join(staging, serviceDir) : staging);
+    const input = { ...answers, ...facts, runtime };
+    writeFiles(staging, serviceDir ? await newProjectFiles({ ...input, serviceDir }, targetDir) : serviceFiles(input));
     await signalsHandled();
     const files = listFiles(staging);
     assertUsable(targetDir); // again: time passed while rendering

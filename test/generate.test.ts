@@ -11,6 +11,7 @@ import { handlerSpecs, insertAboveMarker, intervalMsOf, slugOf } from "../genera
 import { handlersModule } from "../generators/handlers-module.js";
 import { PLOP } from "../generators/package-manager.js";
 import { TEMPLATES_DIR } from "../generators/service.js";
+import { TEMPLATES_ROOT } from "../generators/templates.js";
 import type { Answers } from "../src/answers.js";
 import { generate } from "../src/generate.js";
 import { validateAnswers } from "../src/answers.js";
@@ -618,7 +619,7 @@ describe("the generator package", () => {
     const { stdout } = await promisify(execFile)("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root });
     const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
     const shipped = pack!.files.map((f) => f.path).filter((path) => path.startsWith("templates/"));
-    const templates = filesOnDisk(TEMPLATES_DIR).map((path) => `templates/service/${path}`);
+    const templates = filesOnDisk(TEMPLATES_ROOT).map((path) => `templates/${path}`);
     expect(shipped.sort()).toEqual(templates);
     expect(templates.filter((path) => path.split("/").some((part) => part.startsWith(".")))).toEqual([]);
   });
