@@ -22,6 +22,8 @@ import { installed, lastLine, podman, podmanSetup, run, type Result } from "../t
  */
 
 const MINUTE = 60_000;
+/** A request here makes the image's service hang its main thread for good (see beforeAll). */
+const HANG_SUBJECT = "test.hang";
 const NAME = "image-probe";
 const USER = "ground";
 const PASSWORD = `pw${randomBytes(8).toString("hex")}`;
@@ -171,6 +173,10 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
       { cwd: work, env: cleanEnv() },
     );
     expectSuccess(cli, "create-telestion-service");
+    // A handler that hangs the main thread for good when asked, for the liveness case below (the
+    // Dockerfile stays unmodified; only the service's code gains a registration).
+    const main = join(project, "src", "main.ts");
+    writeFileSync(main, readFileSync(main, "utf8").replace("  // plop:handlers", `  service.reply("${HANG_SUBJECT}", () => {\n    for (;;);\n  });\n  // plop:handlers`));
     // The Dockerfile installs with npm ci: the lockfile is the one `npm install` writes.
     expectSuccess(await run("npm", ["install", "--package-lock-only", "--no-audit", "--no-fund"], { cwd: project, env: cleanEnv() }), "npm install --package-lock-only");
 
@@ -244,6 +250,39 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
     nc.publish("__telestion__/log/image-test", JSON.stringify({ line }));
     await nc.flush();
     await waitForFile(join(await volumeDir(volume), "logs", "image-test.log"), line);
+  }, 2 * MINUTE);
+
+  it("of two containers of one SERVICE_NAME (no SERVICE_ID), the one whose main thread hangs fails its HEALTHCHECK and --live within 15 s, the other passes", async () => {
+    const name = "image-hang";
+    const pair = [await start([IMAGE], name), await start([IMAGE], name)];
+    for (const id of pair) await waitForOutput(id, /is running/);
+    const probe = async (id: string, ...args: string[]) =>
+      (args.length === 0 ? podman(["healthcheck", "run", id]) : podman(["exec", id, "node", "dist/health.mjs", ...args])).then((r) => r.code === 0);
+    for (const id of pair) expect(await probe(id), `${id} healthy before the hang`).toBe(true);
+
+    // The queue group hands the request to one of them, whose main thread then spins for good; its health thread goes on answering.
+    nc.publish(HANG_SUBJECT, new Uint8Array(0));
+    await nc.flush();
+    const hungAt = Date.now();
+    const failing: string[] = [];
+    let failedAfterMs = Infinity;
+    while (failing.length === 0 && Date.now() - hungAt < 25_000) {
+      await sleep(1_000);
+      for (const id of pair) {
+        const asked = Date.now();
+        if (!(await probe(id))) {
+          failing.push(id);
+          failedAfterMs = Math.min(failedAfterMs, asked - hungAt);
+        }
+      }
+    }
+    expect(failing, "exactly one instance fails its own HEALTHCHECK").toHaveLength(1);
+    expect(failedAfterMs, "the hung instance's HEALTHCHECK fails within 15 s").toBeLessThan(15_000);
+    const hung = failing[0]!;
+    const other = pair.find((id) => id !== hung)!;
+    expect(await probe(hung, "--live"), "the hung instance's --live probe (no NATS)").toBe(false);
+    expect(await probe(other), "the sibling's HEALTHCHECK").toBe(true);
+    expect(await probe(other, "--live"), "the sibling's --live probe").toBe(true);
   }, 2 * MINUTE);
 
   it("stops at start with one line when a bind-mounted DATA_DIR is not writable by uid 1000", async () => {
