@@ -17,7 +17,8 @@ import { installed, lastLine, podman, podmanSetup, run, type Result } from "../t
  * no daemon). There is no Docker Hub here: scripts/make-base-image.sh makes the image the Dockerfile's
  * NODE_IMAGE default names (Debian bookworm by debootstrap + Node.js from the npm registry) and a NATS
  * image from Debian's nats-server, and podman keeps both for later runs on the same machine.
- * An npm project's image is tested in full; a pnpm, a bun and a yarn project's are built and answer health.
+ * An npm project's image is tested in full; a pnpm, a bun and a yarn project's are built and answer health;
+ * a --project of two services comes up with compose.
  * When the machine cannot run containers the tests are skipped, the reason in their name.
  */
 
@@ -374,4 +375,85 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
       await podman(["network", "rm", "-f", `${composeProject}_default`]); // podman-compose 1.0 leaves it
     }
   }, 10 * MINUTE);
+});
+
+/*
+ * A --project of two services: a with the root, b added by running the CLI inside it, installed with
+ * npm at the root. compose builds both images unmodified from the root (each Dockerfile installs only
+ * its own service from the one lockfile) and runs them with NATS and the one log sink.
+ */
+describe.skipIf(composeMissing)(`a multi-service project${composeMissing ? ` (skipped: ${composeMissing})` : ""}`, () => {
+  let projectWork: string;
+  let root: string;
+  let danglingBeforeProject = new Set<string>();
+
+  beforeAll(async () => {
+    projectWork = mkdtempSync(join(tmpdir(), "image-project-test-"));
+    root = join(projectWork, "ground");
+    const pack = await run("npm", ["pack", "--ignore-scripts", "--workspace", "runtime", "--pack-destination", projectWork], { cwd: REPO, env: cleanEnv() });
+    expectSuccess(pack, "npm pack --workspace runtime");
+    const runtime = join(projectWork, readdirSync(projectWork).find((file) => file.endsWith(".tgz"))!);
+    const quiet = ["--yes", "--no-install", "--no-git", "--runtime", runtime, "--subscribe", ""];
+    expectSuccess(await run(process.execPath, [builtCli(), "ground", "--project", "--name", "a", "--reply", "a.get", ...quiet], { cwd: projectWork, env: cleanEnv() }), "create-telestion-service --project");
+    expectSuccess(await run(process.execPath, [builtCli(), "b", "--reply", "b.get", ...quiet], { cwd: root, env: cleanEnv() }), "create-telestion-service b (inside the project)");
+    // The images install with npm ci from the root's lockfile, which lists both workspaces.
+    expectSuccess(await run("npm", ["install", "--package-lock-only", "--no-audit", "--no-fund"], { cwd: root, env: cleanEnv() }), "npm install --package-lock-only");
+    danglingBeforeProject = await danglingImages();
+  }, 5 * MINUTE);
+
+  afterAll(async () => {
+    const mine = [...(await danglingImages())].filter((id) => !danglingBeforeProject.has(id));
+    if (mine.length > 0) await podman(["rmi", "-f", ...mine]);
+    if (projectWork) rmSync(projectWork, { recursive: true, force: true });
+  }, MINUTE);
+
+  it("comes up with compose (a and b built unmodified): NATS, a, b and the log sink healthy; telestion ls lists both; each answers its subject and logs through the one sink", async () => {
+    const composeProject = `telestion-image-project-${TAG}`;
+    const natsPort = await freePort();
+    const env = [`NATS_USER=${USER}`, `NATS_PASSWORD=${PASSWORD}`, `OPERATOR_PASSWORD=op${PASSWORD}`, `NATS_IMAGE=${NATS_IMAGE}`];
+    writeFileSync(join(root, ".env"), [...env, `NATS_PORT=${natsPort}`, `NATS_WS_PORT=${await freePort()}`, ""].join("\n"));
+    const compose = (...args: string[]) => run("podman-compose", ["-p", composeProject, ...args], { cwd: root, timeoutMs: 15 * MINUTE });
+    try {
+      const started = Date.now();
+      expectSuccess(await compose("up", "-d", "--build"), "podman-compose up");
+      process.stderr.write(`image test: the project's a, b and log sink built and started in ${Math.round((Date.now() - started) / 1000)} s\n`);
+      for (const service of ["nats", "a", "b", "log-sink"]) {
+        const name = `${composeProject}_${service}_1`;
+        const deadline = Date.now() + 60_000;
+        let probe = await podman(["healthcheck", "run", name]);
+        while (probe.code !== 0 && Date.now() < deadline) {
+          await sleep(500);
+          probe = await podman(["healthcheck", "run", name]);
+        }
+        const logs = await podman(["logs", name]);
+        expect(probe.code, `${name}: ${lastLine(probe)}\n${logs.stdout}${logs.stderr}`).toBe(0);
+      }
+
+      // The runtime's own CLI, as a user runs it against compose's NATS (configured by the environment).
+      const natsEnv = { ...cleanEnv(), NATS_URL: `nats://127.0.0.1:${natsPort}`, NATS_USER: USER, NATS_PASSWORD: PASSWORD };
+      const ls = await run(process.execPath, [join(REPO, "runtime", "bin", "telestion.js"), "ls", "--json", "--wait", "1500"], { cwd: projectWork, env: natsEnv });
+      expectSuccess(ls, "telestion ls");
+      const listed = (JSON.parse(ls.stdout) as Array<{ name: string; errors: number | null }>).map(({ name, errors }) => ({ name, errors }));
+      expect(listed).toEqual(expect.arrayContaining([{ name: "a", errors: 0 }, { name: "b", errors: 0 }, { name: "log-sink", errors: 0 }]));
+
+      const client = await connect({ servers: `nats://127.0.0.1:${natsPort}`, user: USER, pass: PASSWORD });
+      try {
+        const logs = join(await volumeDir(`${composeProject}_data`), "logs");
+        for (const service of ["a", "b"]) {
+          const command = `ping-${service}-${randomBytes(4).toString("hex")}`;
+          const reply = await client.request(`${service}.get`, JSON.stringify({ command }), { timeout: 5_000 });
+          expect(reply.json()).toEqual({ accepted: true, command, args: [] });
+          // The reply handler logs each request: through the one sink to DATA_DIR/logs/<slug>.log on the shared volume.
+          await waitForFile(join(logs, `${service}-get.log`), command);
+        }
+      } finally {
+        await client.close();
+      }
+    } finally {
+      const down = await compose("down", "-v", "-t", "2");
+      if (down.code !== 0) process.stderr.write(`podman-compose down: ${lastLine(down)}\n`);
+      await podman(["rmi", "-f", ...["a", "b", "log-sink"].map((service) => `${composeProject}_${service}`)]);
+      await podman(["network", "rm", "-f", `${composeProject}_default`]); // podman-compose 1.0 leaves it
+    }
+  }, 15 * MINUTE);
 });
