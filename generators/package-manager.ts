@@ -54,8 +54,9 @@ export interface PackageManagerFacts {
    * A multi-service project (`--project`): where its root lists the services (`workspaces` in
    * package.json, or pnpm's `packages` in pnpm-workspace.yaml), and what a service's image appends to
    * the frozen install so that it installs that one service from the root lockfile ({dir}: e.g.
-   * services/a). Measured: npm, pnpm and yarn 1 install from the root lockfile with only this
-   * service's package.json beside it.
+   * services/a). Measured: npm, pnpm, yarn 1 and bun install from the root lockfile with only this
+   * service's package.json beside it (bun 1.3+ links the service's dependencies into its own
+   * node_modules, which its build finds). Yarn 2+ has a command of its own (image.later.workspaceInstall).
    */
   workspace: { file: "package.json" | "pnpm-workspace.yaml"; key: string; installOnly: string[] };
   /** How the image's build stage installs the project. */
@@ -70,7 +71,13 @@ export interface PackageManagerFacts {
     /** argv of the install that takes exactly the lockfile and fails when package.json disagrees with it. */
     frozenInstall: string[];
     /** From this major version on, the manager is another npm package with another frozen install (yarn 2+). */
-    later?: { major: number; tool: ImageTool; frozenInstall: string[] };
+    later?: {
+      major: number;
+      tool: ImageTool;
+      frozenInstall: string[];
+      /** argv that installs one workspace of a `--project` ({name}: its package name), instead of frozenInstall + installOnly. */
+      workspaceInstall?: string[];
+    };
   };
   /**
    * From this major version on, package.json does not record the version as `packageManager`, and
@@ -150,14 +157,24 @@ const FACTS: Record<PackageManager, PackageManagerFacts> = {
     pinnedIn: "`resolutions` in `package.json`",
     // Yarn 4's record of the last install, and its per-project cache (only with enableGlobalCache: false).
     ignore: [".yarn/install-state.gz", ".yarn/cache/"],
-    // Yarn 1 installs the workspaces that are there; yarn 4's image (`later`) would need `workspaces focus`.
+    // Yarn 1 installs the workspaces that are there; yarn 2+ focuses on one (image.later.workspaceInstall).
     workspace: { file: "package.json", key: "workspaces", installOnly: [] },
     // Yarn 1 and yarn 4 write lockfiles the other cannot read. Yarn 4 is another npm package
     // (@yarnpkg/cli-dist) and stops at --frozen-lockfile, while yarn 1 ignores --immutable.
     image: {
       tool: { package: "yarn", fallbackMajor: "1" },
       frozenInstall: ["yarn", "install", "--frozen-lockfile"],
-      later: { major: 2, tool: { package: "@yarnpkg/cli-dist", fallbackMajor: "4" }, frozenInstall: ["yarn", "install", "--immutable"] },
+      later: {
+        major: 2,
+        tool: { package: "@yarnpkg/cli-dist", fallbackMajor: "4" },
+        frozenInstall: ["yarn", "install", "--immutable"],
+        // Yarn 4's `install --immutable` refuses a workspace listed in package.json whose folder is not
+        // in the image (the lockfile "would have been modified"); `workspaces focus` (built into yarn 4)
+        // installs the one workspace, from the locked versions. Measured with 4.18: focus does not
+        // refuse a package.json that disagrees with yarn.lock (it resolves the difference anew and
+        // does not write it): the host's `yarn install --immutable` is the check for that.
+        workspaceInstall: ["yarn", "workspaces", "focus", "{name}"],
+      },
     },
   },
   bun: {
@@ -240,10 +257,17 @@ export function userAgentVersion(pm: PackageManager, userAgent: string | undefin
 export function imageInstall(pm: PackageManager, version?: string): { tool: string; frozenInstall: string[] } {
   const { image } = FACTS[pm];
   if (!image.tool) return { tool: "", frozenInstall: [...image.frozenInstall] };
-  const major = version === undefined ? undefined : Number(version.split(".")[0]);
-  const later = image.later && (major ?? Number(image.tool.fallbackMajor)) >= image.later.major ? image.later : undefined;
+  const later = laterImage(pm, version);
   const tool = later?.tool ?? image.tool;
   return { tool: `${tool.package}@${version ?? tool.fallbackMajor}`, frozenInstall: [...(later ?? image).frozenInstall] };
+}
+
+/** The image's `later` facts when `version` (or, unknown, the fallback major version) reaches them. */
+function laterImage(pm: PackageManager, version?: string) {
+  const { image } = FACTS[pm];
+  if (!image.tool || !image.later) return undefined;
+  const major = version === undefined ? Number(image.tool.fallbackMajor) : Number(version.split(".")[0]);
+  return major >= image.later.major ? image.later : undefined;
 }
 
 /**
@@ -258,10 +282,12 @@ export function generateScript(pm: PackageManager, version?: string): string {
 }
 
 /**
- * The frozen install of one service of a `--project` (its folder `dir`, e.g. services/a) in its image:
- * the root's lockfile, with only that service's package.json beside it.
+ * The frozen install of one service of a `--project` (its folder `dir`, e.g. services/a; its package
+ * name `name`) in its image: the root's lockfile, with only that service's package.json beside it.
  */
-export function workspaceImageInstall(pm: PackageManager, dir: string, version?: string): string[] {
+export function workspaceImageInstall(pm: PackageManager, dir: string, name: string, version?: string): string[] {
+  const focus = laterImage(pm, version)?.workspaceInstall;
+  if (focus) return focus.map((arg) => arg.replace("{name}", name));
   return [...imageInstall(pm, version).frozenInstall, ...FACTS[pm].workspace.installOnly.map((arg) => arg.replace("{dir}", dir))];
 }
 

@@ -39,11 +39,14 @@ export interface ProjectServiceInput extends ServiceInput {
 
 function serviceData(input: ProjectServiceInput) {
   const data = projectData(input);
+  const install = workspaceImageInstall(input.packageManager, input.serviceDir, input.name, input.packageManagerVersion);
   return {
     ...data,
     serviceDir: input.serviceDir,
     composeName: data.kubernetesName,
-    workspaceInstallCommand: workspaceImageInstall(input.packageManager, input.serviceDir, input.packageManagerVersion).join(" "),
+    workspaceInstallCommand: install.join(" "),
+    // Yarn 2+'s focused install is not frozen: the Dockerfile says so.
+    workspaceFocus: install.includes("focus"),
   };
 }
 

@@ -12,6 +12,7 @@ import {
   packageManagerTemplateData,
   runCommand,
   userAgentVersion,
+  workspaceImageInstall,
   type PackageManager,
 } from "../generators/package-manager.js";
 
@@ -112,6 +113,18 @@ describe("what each manager needs in the generated project", () => {
     // yarn 1 and yarn 4 are other packages with other flags (yarn 4 stops at --frozen-lockfile).
     expect(imageInstall("yarn", "1.22.22")).toEqual({ tool: "yarn@1.22.22", frozenInstall: ["yarn", "install", "--frozen-lockfile"] });
     expect(imageInstall("yarn", "4.5.1")).toEqual({ tool: "@yarnpkg/cli-dist@4.5.1", frozenInstall: ["yarn", "install", "--immutable"] });
+  });
+
+  it("installs one service of a --project in its image: filtered frozen installs, yarn 2+ by workspaces focus", () => {
+    expect(PACKAGE_MANAGERS.map((pm) => workspaceImageInstall(pm, "services/a", "@ground/a").join(" "))).toEqual([
+      "npm ci --no-audit --no-fund --workspace services/a",
+      "pnpm install --frozen-lockfile --filter ./services/a",
+      "yarn install --frozen-lockfile",
+      "bun install --frozen-lockfile --filter ./services/a",
+    ]);
+    expect(workspaceImageInstall("yarn", "services/a", "@ground/a", "1.22.22").join(" ")).toBe("yarn install --frozen-lockfile");
+    // yarn 4's install --immutable refuses the other services' folders, which the image does not have.
+    expect(workspaceImageInstall("yarn", "services/a", "@ground/a", "4.5.1").join(" ")).toBe("yarn workspaces focus @ground/a");
   });
 
   it("records the manager's version as packageManager, from the user agent that launched it", () => {
