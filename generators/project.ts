@@ -88,11 +88,14 @@ export function serviceInProjectFiles(input: ProjectServiceInput): ProjectFile[]
   const managerFiles = new Set(Object.keys(packageManagerFacts(input.packageManager).files));
   const packageJson = templatesIn("service/project").find(({ file }) => file === "package.json.hbs")!;
   const dockerfile = templatesIn("project/parts").find(({ file }) => file === "Dockerfile.hbs")!;
+  const readme = templatesIn("service/project").find(({ file }) => file === "README.md.hbs")!;
   return serviceFiles(input)
     .filter(({ path }) => !ROOT_OWNED.has(path) && !managerFiles.has(path) && !path.startsWith("deploy/"))
     .map((file) => {
       if (file.path === "package.json") return { path: file.path, content: packageJson.render({ ...data, packageJsonFields: [] }) };
       if (file.path === "Dockerfile") return { path: file.path, content: dockerfile.render(data) };
+      // serviceDir set: the README points to the root for compose, NATS and Kubernetes.
+      if (file.path === "README.md") return { path: file.path, content: readme.render(data) };
       return file;
     });
 }

@@ -209,6 +209,8 @@ describe("generate: key contents", () => {
     }
     // The description is user text: it appears as written, not HTML-escaped and not rendered.
     expect(read(target, "README.md")).toContain(description);
+    // Only a service in a --project points to a root README.
+    expect(read(target, "README.md")).not.toContain("One service of a project");
   });
 
   it("compose.yaml wires NATS and the service through the five variables, the password from .env", () => {

@@ -84,6 +84,11 @@ describe.each(PACKAGE_MANAGERS)("a project with services a and b (%s)", (pm) => 
     }
     expect(files).toEqual(expect.arrayContaining(["compose.yaml", "nats/nats.conf", ".env.example", "deploy/kubernetes/kustomization.yaml", "deploy/kubernetes/log-sink.yaml"]));
     expect(JSON.parse(read("package.json")).telestion).toEqual({ project: 1 });
+    // Each service's README sends the reader to the root for what the services share.
+    for (const service of ["a", "b"]) {
+      expect(read(`services/${service}/README.md`)).toContain("> **One service of a project.**");
+      expect(read(`services/${service}/README.md`)).toContain(`docker build -f services/${service}/Dockerfile .`);
+    }
   });
 
   it("registers both in the workspace of the package manager", () => {
