@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PACKAGE_MANAGERS, type PackageManager } from "../generators/package-manager.js";
+import { PACKAGE_MANAGERS, packageManagerFacts, runCommand, type PackageManager } from "../generators/package-manager.js";
 import { init } from "../src/init.js";
 import { builtCli, REPO } from "../test-support/built-cli.js";
 
 /**
  * A project of several services (--project): service A with the root, then service B added by running
- * the generator inside it, through init() as the CLI runs it. One case installs with npm at the root
+ * the generator inside it, through init() as the CLI runs it. One case per manager installs at the root
  * and runs both services' tests; kustomize renders both when kubectl is there.
  */
 
@@ -175,19 +175,30 @@ describe.skipIf(!kubectl)("kubectl kustomize", () => {
   });
 });
 
-describe("npm: installed at the root, both services' own checks pass", () => {
+/**
+ * Installed at the root by the CLI with each manager (the one on PATH; yarn: yarn 1 there), then each
+ * service's own scripts in its folder, as its README says. One after the other: ~30 s each on two cores.
+ */
+describe.each(PACKAGE_MANAGERS)("%s: installed at the root, both services' own checks pass", (pm) => {
   it("installs once for both; a's and b's tests, typecheck and build pass", { timeout: 600_000 }, async () => {
     const tarball = execFileSync("npm", ["pack", "-w", "runtime", "--silent", "--pack-destination", dir], { cwd: REPO, encoding: "utf8" }).trim().split("\n").pop()!;
-    const root = join(mkdtempSync(join(dir, "install-")), "ground");
+    const root = join(mkdtempSync(join(dir, `install-${pm}-`)), "ground");
     const runtime = ["--runtime", join(dir, tarball)];
-    expect((await run(dir, root, "--project", "--name", "a", "--yes", "--no-git", "--no-install", ...runtime)).code).toBe(0);
+    expect((await run(dir, root, "--project", "--name", "a", "--package-manager", pm, "--yes", "--no-git", "--no-install", ...runtime)).code).toBe(0);
     // Adding installs at the root: the one lockfile gets b (and a, not installed before).
     const added = await run(root, "b", "--reply", "b.ping", "--subscribe", "", "--yes", ...runtime);
+    expect(added.stderr).toBe("");
     expect(added.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")).packages).toHaveProperty(["services/b"]);
+    const lockfile = readFileSync(join(root, packageManagerFacts(pm).lockfile), "utf8");
+    if (pm === "npm") expect(JSON.parse(lockfile).packages).toHaveProperty(["services/b"]);
+    // yarn 1's lockfile lists no workspaces, only what they depend on.
+    else if (pm !== "yarn") expect(lockfile).toContain("services/b");
     for (const service of ["a", "b"]) {
       const cwd = join(root, "services", service);
-      for (const script of ["test", "typecheck", "build"]) execFileSync("npm", ["run", script], { cwd, stdio: "pipe" });
+      for (const script of ["test", "typecheck", "build"]) {
+        const [command, ...args] = runCommand(pm, script);
+        execFileSync(command!, args, { cwd, stdio: "pipe" });
+      }
       expect(readdirSync(join(cwd, "dist"))).toContain("main.mjs");
     }
   });
