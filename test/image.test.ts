@@ -149,6 +149,29 @@ async function danglingImages(): Promise<Set<string>> {
   return new Set(list.stdout.split("\n").filter(Boolean));
 }
 
+/**
+ * The .env compose reads: the credentials (compose.yaml requires the operators' password too), the test
+ * NATS image, and free host ports for NATS and its WebSocket listener. Resolves to the NATS port.
+ */
+async function writeComposeEnv(dir: string): Promise<number> {
+  const natsPort = await freePort();
+  const env = [`NATS_USER=${USER}`, `NATS_PASSWORD=${PASSWORD}`, `OPERATOR_PASSWORD=op${PASSWORD}`, `NATS_IMAGE=${NATS_IMAGE}`];
+  writeFileSync(join(dir, ".env"), [...env, `NATS_PORT=${natsPort}`, `NATS_WS_PORT=${await freePort()}`, ""].join("\n"));
+  return natsPort;
+}
+
+/** Waits up to a minute for a compose container's HEALTHCHECK to pass; fails with its last probe and its output. */
+async function expectHealthy(name: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let probe = await podman(["healthcheck", "run", name]);
+  while (probe.code !== 0 && Date.now() < deadline) {
+    await sleep(500);
+    probe = await podman(["healthcheck", "run", name]);
+  }
+  const logs = await podman(["logs", name]);
+  expect(probe.code, `${name}: ${lastLine(probe)}\n${logs.stdout}${logs.stderr}`).toBe(0);
+}
+
 /** A TCP port nobody listens on right now. */
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -337,24 +360,11 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
 
   it.skipIf(composeMissing)(`comes up with compose: NATS, the service and the log sink${composeMissing ? ` (skipped: ${composeMissing})` : ""}`, async () => {
     const composeProject = `telestion-image-test-${TAG}`;
-    const natsPort = await freePort();
-    // compose.yaml requires the operators' password too, and publishes the WebSocket port (on a free one here).
-    const env = [`NATS_USER=${USER}`, `NATS_PASSWORD=${PASSWORD}`, `OPERATOR_PASSWORD=op${PASSWORD}`, `NATS_IMAGE=${NATS_IMAGE}`];
-    writeFileSync(join(project, ".env"), [...env, `NATS_PORT=${natsPort}`, `NATS_WS_PORT=${await freePort()}`, ""].join("\n"));
+    const natsPort = await writeComposeEnv(project);
     const compose = (...args: string[]) => run("podman-compose", ["-p", composeProject, ...args], { cwd: project, timeoutMs: 10 * MINUTE });
     try {
       expectSuccess(await compose("up", "-d", "--build"), "podman-compose up");
-      const names = ["nats", "service", "log-sink"].map((service) => `${composeProject}_${service}_1`);
-      for (const name of names) {
-        const deadline = Date.now() + 60_000;
-        let probe = await podman(["healthcheck", "run", name]);
-        while (probe.code !== 0 && Date.now() < deadline) {
-          await sleep(500);
-          probe = await podman(["healthcheck", "run", name]);
-        }
-        const logs = await podman(["logs", name]);
-        expect(probe.code, `${name}: ${lastLine(probe)}\n${logs.stdout}${logs.stderr}`).toBe(0);
-      }
+      for (const service of ["nats", "service", "log-sink"]) await expectHealthy(`${composeProject}_${service}_1`);
 
       // Through the port compose publishes: a health request to the service, a log line to the sink.
       const client = await connect({ servers: `nats://127.0.0.1:${natsPort}`, user: USER, pass: PASSWORD });
@@ -409,25 +419,13 @@ describe.skipIf(composeMissing)(`a multi-service project${composeMissing ? ` (sk
 
   it("comes up with compose (a and b built unmodified): NATS, a, b and the log sink healthy; telestion ls lists both; each answers its subject and logs through the one sink", async () => {
     const composeProject = `telestion-image-project-${TAG}`;
-    const natsPort = await freePort();
-    const env = [`NATS_USER=${USER}`, `NATS_PASSWORD=${PASSWORD}`, `OPERATOR_PASSWORD=op${PASSWORD}`, `NATS_IMAGE=${NATS_IMAGE}`];
-    writeFileSync(join(root, ".env"), [...env, `NATS_PORT=${natsPort}`, `NATS_WS_PORT=${await freePort()}`, ""].join("\n"));
+    const natsPort = await writeComposeEnv(root);
     const compose = (...args: string[]) => run("podman-compose", ["-p", composeProject, ...args], { cwd: root, timeoutMs: 15 * MINUTE });
     try {
       const started = Date.now();
       expectSuccess(await compose("up", "-d", "--build"), "podman-compose up");
       process.stderr.write(`image test: the project's a, b and log sink built and started in ${Math.round((Date.now() - started) / 1000)} s\n`);
-      for (const service of ["nats", "a", "b", "log-sink"]) {
-        const name = `${composeProject}_${service}_1`;
-        const deadline = Date.now() + 60_000;
-        let probe = await podman(["healthcheck", "run", name]);
-        while (probe.code !== 0 && Date.now() < deadline) {
-          await sleep(500);
-          probe = await podman(["healthcheck", "run", name]);
-        }
-        const logs = await podman(["logs", name]);
-        expect(probe.code, `${name}: ${lastLine(probe)}\n${logs.stdout}${logs.stderr}`).toBe(0);
-      }
+      for (const service of ["nats", "a", "b", "log-sink"]) await expectHealthy(`${composeProject}_${service}_1`);
 
       // The runtime's own CLI, as a user runs it against compose's NATS (configured by the environment).
       const natsEnv = { ...cleanEnv(), NATS_URL: `nats://127.0.0.1:${natsPort}`, NATS_USER: USER, NATS_PASSWORD: PASSWORD };
