@@ -8,6 +8,7 @@ import { PACKAGE_MANAGERS, imageInstall, packageManagerFacts, type PackageManage
 import type { Answers } from "../src/answers.js";
 import { UserError } from "../src/errors.js";
 import { generate } from "../src/generate.js";
+import { testAnswers } from "../test-support/answers.js";
 
 /*
  * The generated Dockerfile checked statically: the dockerfile-utils linter for syntax, plus the rules
@@ -149,19 +150,7 @@ describe("the generated Dockerfile", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "dockerfile-test-"));
     await generate(
-      {
-        directory: "svc",
-        name: "svc",
-        description: "",
-        subscribe: ["a.b"],
-        subscribeAll: [],
-        reply: ["c.d"],
-        publish: [],
-        install: false,
-        git: false,
-        packageManager: "npm",
-        runtime: "^0.1.0",
-      },
+      testAnswers({ subscribe: ["a.b"], reply: ["c.d"] }),
       join(dir, "svc"),
     );
     dockerfile = readFileSync(join(dir, "svc", "Dockerfile"), "utf8");
@@ -206,7 +195,7 @@ describe.each(PACKAGE_MANAGERS)("the Dockerfile of a %s project", (pm) => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `dockerfile-${pm}-test-`));
     project = join(dir, "svc");
-    await generate({ directory: "svc", name: "svc", description: "", subscribe: [], subscribeAll: [], reply: [], publish: [], install: false, git: false, packageManager: pm, runtime: "^0.1.0" }, project);
+    await generate(testAnswers({ packageManager: pm }), project);
     dockerfile = read("Dockerfile");
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -275,8 +264,7 @@ describe.each([
 
   it(`${recorded ? "records its manager's version as packageManager" : "names its manager's version in the Dockerfile only"}, and the image installs exactly that`, async () => {
     const project = join(dir, "svc");
-    const answers = { directory: "svc", name: "svc", description: "", subscribe: [], subscribeAll: [], reply: [], publish: [], install: false, git: false, packageManager: pm, runtime: "^0.1.0" };
-    await generate(answers, project, { packageManagerVersion: version });
+    await generate(testAnswers({ packageManager: pm }), project, { packageManagerVersion: version });
     const pkg = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { packageManager?: string };
     expect(pkg.packageManager).toBe(recorded ? `${pm}@${version}` : undefined);
     const dockerfile = readFileSync(join(project, "Dockerfile"), "utf8");
@@ -296,19 +284,7 @@ describe("a local runtime (--runtime <tarball or directory>)", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const answers = (runtime: string): Answers => ({
-    directory: "svc",
-    name: "svc",
-    description: "",
-    subscribe: [],
-    subscribeAll: [],
-    reply: [],
-    publish: [],
-    install: false,
-    git: false,
-    packageManager: "npm",
-    runtime,
-  });
+  const answers = (runtime: string): Answers => testAnswers({ runtime });
   const dependency = (project: string) =>
     (JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["telestion-runtime"];
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { shellQuote } from "../generators/shell-quote.js";
 import type { Answers } from "../src/answers.js";
+import { testAnswers } from "../test-support/answers.js";
 import {
   COMMIT_MESSAGE,
   cdCommand,
@@ -26,20 +27,7 @@ let target: string;
 let logs: string[];
 let warnings: string[];
 
-const answers = (overrides: Partial<Answers> = {}): Answers => ({
-  directory: "target",
-  name: "target-svc",
-  description: "",
-  subscribe: [],
-  subscribeAll: [],
-  reply: [],
-  publish: [],
-  install: false,
-  git: false,
-  packageManager: "npm",
-  runtime: "^0.1.0",
-  ...overrides,
-});
+const answers = (overrides: Partial<Answers> = {}): Answers => testAnswers({ directory: "target", name: "target-svc", ...overrides });
 
 /** The environment with git's configuration replaced: with an identity, or with none at all. */
 function env(identity: boolean, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

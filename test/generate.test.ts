@@ -16,24 +16,12 @@ import type { Answers } from "../src/answers.js";
 import { generate } from "../src/generate.js";
 import { validateAnswers } from "../src/answers.js";
 import { subjectsProblem } from "../src/validate.js";
+import { testAnswers } from "../test-support/answers.js";
 
 const RUNTIME = "file:../telestion-runtime-0.1.0.tgz";
 
 function answers(overrides: Partial<Answers> = {}): Answers {
-  return {
-    directory: "svc",
-    name: "svc",
-    description: "A service",
-    subscribe: [],
-    subscribeAll: [],
-    reply: [],
-    publish: [],
-    install: false,
-    git: false,
-    packageManager: "npm",
-    runtime: RUNTIME,
-    ...overrides,
-  };
+  return testAnswers({ description: "A service", runtime: RUNTIME, ...overrides });
 }
 
 /** Every project has these, whatever its handlers. */

@@ -12,6 +12,7 @@ import ts from "typescript";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubernetesName } from "../generators/service.js";
+import { testAnswers } from "../test-support/answers.js";
 import { REPO } from "../test-support/built-cli.js";
 import { generate } from "../src/generate.js";
 
@@ -28,19 +29,6 @@ const run = promisify(execFile);
 const NAME = "@wuespace/thermal_unit";
 const SERVICE_NAME = "thermal_unit";
 const K8S_NAME = "thermal-unit";
-/** A project without handlers, install or git (generated in-process: faster than the built CLI). */
-const ANSWERS = {
-  directory: "svc",
-  description: "",
-  subscribe: [],
-  subscribeAll: [],
-  reply: [],
-  publish: [],
-  install: false,
-  git: false,
-  packageManager: "npm" as const,
-  runtime: "^0.1.0",
-};
 /** What a user following the Compose section has in .env: it must never reach what kustomize renders. */
 const ENV_PASSWORD = "pwb1946ac92492d2347c6235b4d2611184";
 
@@ -180,7 +168,7 @@ describe.skipIf(skipReason)(`deploy/kubernetes${skipReason ? ` (skipped: ${skipR
     dir = mkdtempSync(join(tmpdir(), "kubernetes-test-"));
     project = join(dir, "svc");
     await generate(
-      { ...ANSWERS, name: NAME, subscribe: ["a.b"] },
+      testAnswers({ name: NAME, subscribe: ["a.b"] }),
       project,
     );
     writeFileSync(join(project, ".env"), `NATS_USER=service\nNATS_PASSWORD=${ENV_PASSWORD}\n`);
@@ -339,7 +327,7 @@ describe.skipIf(skipReason)(`deploy/kubernetes of a service named 1984${skipReas
   it("keeps names that YAML would read as a number strings", async () => {
     const project = join(dir, "svc");
     await generate(
-      { ...ANSWERS, name: "1984" },
+      testAnswers({ name: "1984" }),
       project,
     );
     const { stdout } = await run("kubectl", ["kustomize", "deploy/kubernetes"], { cwd: project });

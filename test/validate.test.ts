@@ -16,6 +16,7 @@ import {
   toValidPackageName,
 } from "../src/validate.js";
 import { localRuntime, runtimeDependency } from "../src/runtime-spec.js";
+import { testAnswers } from "../test-support/answers.js";
 
 let dir: string;
 beforeEach(() => {
@@ -271,19 +272,7 @@ describe("runtime spec", () => {
 });
 
 describe("validateAnswers", () => {
-  const complete: Answers = {
-    directory: "svc",
-    name: "svc",
-    description: "A service.",
-    subscribe: ["a.*"],
-    subscribeAll: [],
-    reply: ["b"],
-    publish: [],
-    install: false,
-    git: false,
-    packageManager: "npm",
-    runtime: "^0.1.0",
-  };
+  const complete: Answers = testAnswers({ description: "A service.", subscribe: ["a.*"], reply: ["b"] });
 
   it("accepts complete valid answers and checks only what a partial set holds", () => {
     expect(() => validateAnswers(complete, dir)).not.toThrow();
