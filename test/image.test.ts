@@ -324,7 +324,7 @@ describe.skipIf(skipReason)(`the generated image${skipReason ? ` (skipped: ${ski
     for (const manager of HOST_MANAGERS) {
       const { pm, spec } = manager;
       const missing = isInstalled(manager) ? undefined : `${spec} is not installed (node test-support/install-managers.mjs)`;
-      it.skipIf(missing)(`${spec}: records its version, builds unmodified with exactly that version, starts, answers health, is healthy${missing ? ` (skipped: ${missing})` : ""}`, async () => {
+      it.skipIf(missing)(`${spec}: builds unmodified with exactly the version that created the project (recorded as packageManager up to pnpm 11), starts, answers health, is healthy${missing ? ` (skipped: ${missing})` : ""}`, async () => {
         // One after the other: on two cores, builds side by side took longer in all than in turn.
         const name = `image-${slug(spec)}`;
         const dir = join(work, name);
