@@ -141,8 +141,9 @@ export function nextSteps(answers: Answers, cd: string | undefined, installed: b
   return [
     `\nDone: ${answers.name} is ready. Next steps:\n`,
     ...commands.map((command) => `  ${command}`),
-    "\nThe service needs NATS on localhost:4222: start nats-server first",
-    "(or docker run -p 4222:4222 nats). Then, from another terminal:\n",
+    "\nThe service needs NATS on localhost:4222 (the Telestion frontend: WebSocket, 9222).",
+    "Start it first, in the project: nats-server -c nats/nats-dev.conf",
+    "Then, from other terminals (the log sink keeps running in its own):\n",
     ...tryIt,
     `\n${runCommand(answers.packageManager, "test").join(" ")} runs its tests, ${runCommand(answers.packageManager, "check").join(" ")} checks it against the`,
     "Telestion standard; README.md covers configuration, builds, Docker, handlers.",

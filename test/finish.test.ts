@@ -177,6 +177,7 @@ describe("next steps", () => {
   ] as const)("%s: then how to talk to it: ls, a request to the first reply subject, a message for the first subscription, the log sink", (packageManager, telestion) => {
     const text = nextSteps(answers({ name: "svc", packageManager, subscribe: ["sensors.>"], reply: ["commands.run"] }), "cd svc", true);
     expect(text).toContain("needs NATS on localhost:4222");
+    expect(text).toContain("nats-server -c nats/nats-dev.conf"); // the development config the project has
     expect(text).toContain(`  ${telestion} ls --dev\n`);
     expect(text).toContain(`  ${telestion} req commands.run '{"command": "ping"}' --dev\n`);
     expect(text).toContain(`  ${telestion} pub sensors.example '{"value": 21.5}' --dev\n`);
