@@ -141,7 +141,7 @@ export function nextSteps(answers: Answers, cd: string | undefined, installed: b
   return [
     `\nDone: ${answers.name} is ready. Next steps:\n`,
     ...commands.map((command) => `  ${command}`),
-    "\nThe service needs NATS on localhost:4222 (the Telestion frontend: WebSocket, 9222).",
+    "\nThe service needs NATS on localhost:4222 (WebSocket on 9222 for the frontend).",
     "Start it first, in the project: nats-server -c nats/nats-dev.conf",
     "Then, from other terminals (the log sink keeps running in its own):\n",
     ...tryIt,
