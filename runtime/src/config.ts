@@ -92,8 +92,13 @@ export function resolveConfig<Extra = unknown>(
   if (schema) config = { ...merged, ...parseExtra(schema, merged) } as Config<Extra>;
 
   const serviceName = config.SERVICE_NAME;
-  const serviceId = stringOr(config.SERVICE_ID) ?? generateServiceId(serviceName);
+  const serviceId = configuredServiceId(config) ?? generateServiceId(serviceName);
   return { config, serviceName, serviceId, dataDir: resolve(cwd, config.DATA_DIR), dev };
+}
+
+/** SERVICE_ID as configured (empty counts as unset), or undefined: the instance's id is then generated. */
+export function configuredServiceId(config: Record<string, unknown>): string | undefined {
+  return stringOr(config["SERVICE_ID"]);
 }
 
 /** A unique id per instance: several instances share a SERVICE_NAME, and in containers they share PID 1. */

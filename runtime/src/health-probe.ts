@@ -1,6 +1,6 @@
 import { createInbox } from "@nats-io/transport-node";
 import type { ConfigSources } from "./config.js";
-import { resolveConfig } from "./config.js";
+import { configuredServiceId, resolveConfig } from "./config.js";
 import { HEALTH_REPLY_BOUND_MS, HEALTH_SUBJECT, type HealthReport } from "./health.js";
 import { aliveFilePath, notAliveReason, processRuns, readAliveFile, seconds, type AliveRecord } from "./liveness.js";
 import { connectNats } from "./nats.js";
@@ -14,7 +14,7 @@ import { connectNats } from "./nats.js";
  */
 export async function probeHealth(sources: ConfigSources = {}, boundMs = HEALTH_REPLY_BOUND_MS): Promise<HealthReport> {
   const { config, serviceName } = resolveConfig(sources);
-  const configuredId = typeof config.SERVICE_ID === "string" && config.SERVICE_ID !== "" ? config.SERVICE_ID : undefined;
+  const configuredId = configuredServiceId(config);
   const file = aliveFilePath(config, serviceName);
   const own = configuredId === undefined ? ownInstance(file, serviceName) : undefined;
   const wantedId = configuredId ?? own?.service;

@@ -8,6 +8,7 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { configuredServiceId } from "./config.js";
 import { oneLine } from "./one-line.js";
 
 /** How long the main thread may not run before the instance is unhealthy: a 4 s CPU-bound handler is not a hang. */
@@ -123,7 +124,8 @@ export interface AliveRecord {
 export function aliveFilePath(config: Record<string, unknown>, serviceName: string): string {
   const configured = config[ALIVE_FILE_VARIABLE];
   if (typeof configured === "string" && configured !== "") return resolve(configured);
-  const id = typeof config["SERVICE_ID"] === "string" && config["SERVICE_ID"] !== "" ? `.${config["SERVICE_ID"]}` : "";
+  const configuredId = configuredServiceId(config);
+  const id = configuredId === undefined ? "" : `.${configuredId}`;
   // Any name becomes one safe file name ("/" and ".." included).
   return join(tmpdir(), `telestion-${encodeURIComponent(serviceName + id)}.alive`);
 }

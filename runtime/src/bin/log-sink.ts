@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The standard operations log sink as a service of its own: DATA_DIR/logs/<category>.log.
-import { resolveConfig } from "../config.js";
+import { configuredServiceId, resolveConfig } from "../config.js";
 import { logSinkName, startLogSink } from "../log-sink.js";
 import { runService } from "../run.js";
 
@@ -22,7 +22,7 @@ function sinkArgv(argv: string[]): string[] {
     return argv;
   }
   if (logSinkName(resolved.serviceName) === resolved.serviceName) return argv;
-  const id = resolved.config.SERVICE_ID;
+  const id = configuredServiceId(resolved.config);
   const own = [`--SERVICE_NAME=${logSinkName(resolved.serviceName)}`, ...(id ? [`--SERVICE_ID=${logSinkName(id)}`] : [])];
   const end = argv.indexOf("--");
   return end < 0 ? [...argv, ...own] : [...argv.slice(0, end), ...own, ...argv.slice(end)];
