@@ -58,8 +58,13 @@ export interface ProjectData {
   tryIt: TryIt[];
 }
 
+/** The package name without its scope: the default SERVICE_NAME, the bin's and the executable's name. */
+export function unscopedName(name: string): string {
+  return name.replace(/^@[^/]+\//, "");
+}
+
 export function projectData(input: ServiceInput): ProjectData {
-  const serviceName = input.name.replace(/^@[^/]+\//, "");
+  const serviceName = unscopedName(input.name);
   return {
     name: input.name,
     description: input.description,

@@ -3,7 +3,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { listFiles } from "../generators/list-files.js";
 import { isPackageManager, workspaceList, type PackageManager } from "../generators/package-manager.js";
 import { isProjectManifest, ProjectShapeError, registerService, serviceInProjectFiles, SERVICES_DIR } from "../generators/project.js";
-import { kubernetesName } from "../generators/service.js";
+import { kubernetesName, unscopedName } from "../generators/service.js";
 import { writeFiles, type ProjectFile } from "../generators/write-files.js";
 import type { Answers } from "./answers.js";
 import { UserError } from "./errors.js";
@@ -82,7 +82,7 @@ export async function addService(answers: Answers, root: string, found: Found = 
 
   const { project: _, ...facts } = found;
   const input = { ...answers, ...facts, serviceDir };
-  const deployment = `deploy/kubernetes/services/${kubernetesName(answers.name.replace(/^@[^/]+\//, ""))}.yaml`;
+  const deployment = `deploy/kubernetes/services/${kubernetesName(unscopedName(answers.name))}.yaml`;
   const paths = [workspaceList(answers.packageManager).file, "compose.yaml", "deploy/kubernetes/kustomization.yaml", deployment];
   const current = new Map(paths.flatMap((path) => (existsSync(join(root, path)) ? [[path, readFileSync(join(root, path), "utf8")] as const] : [])));
 
@@ -144,7 +144,7 @@ async function register(files: ReadonlyMap<string, string>, input: Parameters<ty
 function registeredIn(changed: string[], name: string, deployment: string): string[] {
   return changed.map((path) =>
     path === "compose.yaml"
-      ? `compose.yaml (service "${kubernetesName(name.replace(/^@[^/]+\//, ""))}")`
+      ? `compose.yaml (service "${kubernetesName(unscopedName(name))}")`
       : path === "deploy/kubernetes/kustomization.yaml"
         ? `deploy/kubernetes/kustomization.yaml (${relative("deploy/kubernetes", deployment)} and its image)`
         : `${path} (the workspace)`,

@@ -10,6 +10,7 @@ import { managerVersion } from "./manager-version.js";
 import { QUESTIONS } from "./questions.js";
 import { ownPackage } from "./own-package.js";
 import { detectPackageManager } from "../generators/package-manager.js";
+import { unscopedName } from "../generators/service.js";
 
 /** The outside world of one run, passed in so that tests can run the whole flow in-process. */
 export interface Io {
@@ -67,7 +68,7 @@ export async function init(argv: string[], io: Io): Promise<number> {
 
     // 3. Every file, or none: generate() builds in a temporary directory and moves it into place.
     const targetDir = resolve(io.cwd, answers.directory);
-    const folder = flags.project ? answers.name.replace(/^@[^/]+\//, "") : undefined;
+    const folder = flags.project ? unscopedName(answers.name) : undefined;
     const files = await generate(answers, targetDir, { packageManagerVersion, ...(folder ? { project: { folder } } : {}) });
     io.stdout(
       folder
